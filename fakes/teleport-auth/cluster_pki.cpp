@@ -1,0 +1,304 @@
+// The fake cluster's PKI, built with OpenSSL.
+#include "cluster_pki.h"
+
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <sys/stat.h>
+
+#include <memory>
+
+#include "common/files.h"
+
+namespace tmsteams::fakeauth {
+
+namespace {
+
+using PKey = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
+using Cert = std::unique_ptr<X509, decltype(&X509_free)>;
+
+bool exists(const std::string& p) {
+    struct stat st {};
+    return ::stat(p.c_str(), &st) == 0;
+}
+
+std::string keyToPem(EVP_PKEY* key) {
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+    PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr);
+    char* data = nullptr;
+    long n = BIO_get_mem_data(bio.get(), &data);
+    return std::string(data, static_cast<size_t>(n));
+}
+
+std::string certToPem(X509* cert) {
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+    PEM_write_bio_X509(bio.get(), cert);
+    char* data = nullptr;
+    long n = BIO_get_mem_data(bio.get(), &data);
+    return std::string(data, static_cast<size_t>(n));
+}
+
+PKey pemToKey(const std::string& pem) {
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+        BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
+    return PKey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr), EVP_PKEY_free);
+}
+
+Cert pemToCert(const std::string& pem) {
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+        BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
+    return Cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), X509_free);
+}
+
+PKey newEcKey() { return PKey(EVP_EC_gen("P-256"), EVP_PKEY_free); }
+
+PKey newEd25519Key() {
+    return PKey(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"), EVP_PKEY_free);
+}
+
+void addExt(X509* cert, X509* issuer, int nid, const std::string& value) {
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str());
+    if (ext) {
+        X509_add_ext(cert, ext, -1);
+        X509_EXTENSION_free(ext);
+    }
+}
+
+// Issues a certificate for `key`; a null issuer makes it self-signed.
+Cert issue(EVP_PKEY* key, const std::string& cn, const std::vector<std::string>& orgs,
+           X509* issuer, EVP_PKEY* issuerKey, std::chrono::seconds validity, bool isCa,
+           const std::string& san, bool clientAuth) {
+    Cert cert(X509_new(), X509_free);
+    X509_set_version(cert.get(), 2);
+    unsigned char serial[16];
+    RAND_bytes(serial, sizeof serial);
+    serial[0] &= 0x7F;
+    BIGNUM* bn = BN_bin2bn(serial, sizeof serial, nullptr);
+    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
+    BN_free(bn);
+    long secs = static_cast<long>(validity.count());
+    if (secs >= 0) {
+        X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60);
+        X509_gmtime_adj(X509_getm_notAfter(cert.get()), secs);
+    } else {
+        // Already expired: valid for one minute that ended |validity| ago.
+        X509_gmtime_adj(X509_getm_notBefore(cert.get()), secs - 60);
+        X509_gmtime_adj(X509_getm_notAfter(cert.get()), secs);
+    }
+    X509_set_pubkey(cert.get(), key);
+    X509_NAME* name = X509_get_subject_name(cert.get());
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                               reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
+    for (const auto& o : orgs) {
+        X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
+                                   reinterpret_cast<const unsigned char*>(o.c_str()), -1, -1, 0);
+    }
+    X509* iss = issuer ? issuer : cert.get();
+    X509_set_issuer_name(cert.get(), X509_get_subject_name(iss));
+    if (isCa) {
+        addExt(cert.get(), iss, NID_basic_constraints, "critical,CA:TRUE");
+        addExt(cert.get(), iss, NID_key_usage, "critical,keyCertSign,cRLSign");
+    } else {
+        addExt(cert.get(), iss, NID_basic_constraints, "critical,CA:FALSE");
+        addExt(cert.get(), iss, NID_key_usage, "critical,digitalSignature,keyEncipherment");
+        addExt(cert.get(), iss, NID_ext_key_usage, clientAuth ? "clientAuth" : "serverAuth,clientAuth");
+    }
+    addExt(cert.get(), iss, NID_subject_key_identifier, "hash");
+    if (issuer) {
+        addExt(cert.get(), iss, NID_authority_key_identifier, "keyid:always");
+    }
+    if (!san.empty()) {
+        addExt(cert.get(), iss, NID_subject_alt_name, san);
+    }
+    X509_sign(cert.get(), issuerKey ? issuerKey : key, EVP_sha256());
+    return cert;
+}
+
+// --- OpenSSH wire encoding, enough for an ECDSA user certificate signed by an Ed25519 CA ---
+
+void putU32(std::string& b, uint32_t v) {
+    for (int s = 24; s >= 0; s -= 8) {
+        b += static_cast<char>((v >> s) & 0xFF);
+    }
+}
+void putU64(std::string& b, uint64_t v) {
+    putU32(b, static_cast<uint32_t>(v >> 32));
+    putU32(b, static_cast<uint32_t>(v));
+}
+void putStr(std::string& b, const std::string& s) {
+    putU32(b, static_cast<uint32_t>(s.size()));
+    b += s;
+}
+
+std::string base64(const std::string& in) {
+    std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
+    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                            reinterpret_cast<const unsigned char*>(in.data()),
+                            static_cast<int>(in.size()));
+    out.resize(static_cast<size_t>(n));
+    return out;
+}
+
+std::string ed25519PublicBlob(EVP_PKEY* key) {
+    unsigned char raw[32];
+    size_t len = sizeof raw;
+    EVP_PKEY_get_raw_public_key(key, raw, &len);
+    std::string blob;
+    putStr(blob, "ssh-ed25519");
+    putStr(blob, std::string(reinterpret_cast<char*>(raw), len));
+    return blob;
+}
+
+std::string sshUserCertLine(EVP_PKEY* userKey, EVP_PKEY* caKey, const std::string& user,
+                            const std::vector<std::string>& principals,
+                            std::chrono::seconds validity) {
+    unsigned char point[65];
+    size_t pointLen = 0;
+    EVP_PKEY_get_octet_string_param(userKey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point,
+                                    sizeof point, &pointLen);
+    const std::string type = "ecdsa-sha2-nistp256-cert-v01@openssh.com";
+    std::string body;
+    putStr(body, type);
+    unsigned char nonce[32];
+    RAND_bytes(nonce, sizeof nonce);
+    putStr(body, std::string(reinterpret_cast<char*>(nonce), sizeof nonce));
+    putStr(body, "nistp256");
+    putStr(body, std::string(reinterpret_cast<char*>(point), pointLen));
+    putU64(body, 1);  // serial
+    putU32(body, 1);  // SSH2_CERT_TYPE_USER
+    putStr(body, user);
+    std::string names;
+    for (const auto& p : principals) {
+        putStr(names, p);
+    }
+    putStr(body, names);
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch()).count();
+    putU64(body, static_cast<uint64_t>(now - 60));
+    putU64(body, static_cast<uint64_t>(now + validity.count()));
+    putStr(body, "");  // critical options
+    std::string ext;
+    for (const char* e : {"permit-agent-forwarding", "permit-port-forwarding", "permit-pty"}) {
+        putStr(ext, e);
+        putStr(ext, "");
+    }
+    putStr(body, ext);
+    putStr(body, "");  // reserved
+    putStr(body, ed25519PublicBlob(caKey));
+    unsigned char sig[64];
+    size_t sigLen = sizeof sig;
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+    EVP_DigestSignInit(md.get(), nullptr, nullptr, nullptr, caKey);
+    EVP_DigestSign(md.get(), sig, &sigLen, reinterpret_cast<const unsigned char*>(body.data()),
+                   body.size());
+    std::string sigBlob;
+    putStr(sigBlob, "ssh-ed25519");
+    putStr(sigBlob, std::string(reinterpret_cast<char*>(sig), sigLen));
+    putStr(body, sigBlob);
+    return type + " " + base64(body);
+}
+
+}  // namespace
+
+absl::StatusOr<ClusterPki> ClusterPki::loadOrCreate(const std::string& stateDir,
+                                                    const std::string& clusterName) {
+    ::mkdir(stateDir.c_str(), 0700);
+    ClusterPki pki;
+    pki.stateDir_ = stateDir;
+    pki.clusterName_ = clusterName;
+    const std::string caCrt = stateDir + "/ca.crt", caKey = stateDir + "/ca.key";
+    const std::string sshCa = stateDir + "/ssh_ca.key";
+    const std::string srvCrt = stateDir + "/server.crt", srvKey = stateDir + "/server.key";
+
+    if (!exists(caCrt) || !exists(caKey)) {
+        PKey key = newEcKey();
+        Cert ca = issue(key.get(), clusterName, {clusterName}, nullptr, nullptr,
+                        std::chrono::hours(24 * 3650), true, "", false);
+        if (auto s = common::writeFileAtomic(caKey, keyToPem(key.get()), 0600); !s.ok()) {
+            return s;
+        }
+        if (auto s = common::writeFileAtomic(caCrt, certToPem(ca.get())); !s.ok()) {
+            return s;
+        }
+    }
+    if (!exists(sshCa)) {
+        PKey key = newEd25519Key();
+        if (auto s = common::writeFileAtomic(sshCa, keyToPem(key.get()), 0600); !s.ok()) {
+            return s;
+        }
+    }
+    auto caPem = common::readFile(caCrt);
+    auto caKeyPem = common::readFile(caKey);
+    auto sshKeyPem = common::readFile(sshCa);
+    if (!caPem.ok() || !caKeyPem.ok() || !sshKeyPem.ok()) {
+        return absl::InternalError("cannot read the fake cluster's CA from " + stateDir);
+    }
+    pki.caKeyPem_ = *caKeyPem;
+    pki.sshCaKeyPem_ = *sshKeyPem;
+    pki.server_.caPem = *caPem;
+
+    if (!exists(srvCrt) || !exists(srvKey)) {
+        PKey caK = pemToKey(pki.caKeyPem_);
+        Cert caC = pemToCert(pki.server_.caPem);
+        PKey key = newEcKey();
+        Cert cert = issue(key.get(), "teleport.cluster.local", {clusterName}, caC.get(), caK.get(),
+                          std::chrono::hours(24 * 3650), false,
+                          "DNS:teleport.cluster.local,DNS:localhost,IP:127.0.0.1,IP:::1", false);
+        if (auto s = common::writeFileAtomic(srvKey, keyToPem(key.get()), 0600); !s.ok()) {
+            return s;
+        }
+        if (auto s = common::writeFileAtomic(srvCrt, certToPem(cert.get())); !s.ok()) {
+            return s;
+        }
+    }
+    auto srvCertPem = common::readFile(srvCrt);
+    auto srvKeyPem = common::readFile(srvKey);
+    if (!srvCertPem.ok() || !srvKeyPem.ok()) {
+        return absl::InternalError("cannot read the fake server's certificate from " + stateDir);
+    }
+    pki.server_.certPem = *srvCertPem;
+    pki.server_.keyPem = *srvKeyPem;
+    return pki;
+}
+
+absl::Status ClusterPki::ensureUser(const std::string& user, const std::vector<std::string>& roles,
+                                    std::chrono::seconds validity) {
+    const std::string base = stateDir_ + "/" + user;
+    if (exists(base) && exists(base + ".crt") && exists(base + ".key") && exists(base + ".cas")) {
+        return absl::OkStatus();
+    }
+    PKey caK = pemToKey(caKeyPem_);
+    Cert caC = pemToCert(server_.caPem);
+    PKey sshCaK = pemToKey(sshCaKeyPem_);
+    if (!caK || !caC || !sshCaK) {
+        return absl::InternalError("the fake cluster's CA cannot be loaded");
+    }
+    PKey key = newEcKey();
+    // Teleport puts the user in the subject's CN and the roles in O.
+    Cert cert = issue(key.get(), user, roles, caC.get(), caK.get(), validity, false, "", true);
+    const std::string keyPem = keyToPem(key.get());
+    const std::string certPem = certToPem(cert.get());
+    const std::string sshCert = sshUserCertLine(key.get(), sshCaK.get(), user, {user}, validity);
+    const std::string sshCaLine = "@cert-authority " + clusterName_ + ",*." + clusterName_ + " " +
+                                  "ssh-ed25519 " + base64(ed25519PublicBlob(sshCaK.get()).substr(0)) +
+                                  " type=host";
+    // Same order as `tctl auth sign --format=file`.
+    std::string identity = keyPem + sshCert + "\n" + certPem + sshCaLine + "\n" + server_.caPem;
+    for (auto [path, data, mode] :
+         {std::tuple{base, identity, 0600}, std::tuple{base + ".key", keyPem, 0600},
+          std::tuple{base + ".crt", certPem, 0644}, std::tuple{base + ".cas", server_.caPem, 0644}}) {
+        if (auto s = common::writeFileAtomic(path, data, mode); !s.ok()) {
+            return s;
+        }
+    }
+    return absl::OkStatus();
+}
+
+}  // namespace tmsteams::fakeauth

@@ -1,0 +1,106 @@
+// The fake's gRPC services: Teleport's AuthService (subset) and the test-only FakeControl.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+
+#include "authservice.grpc.pb.h"
+#include "fake_control.grpc.pb.h"
+#include "rbac.h"
+#include "request_store.h"
+#include "watch_hub.h"
+
+namespace tmsteams::fakeauth {
+
+struct ClusterInfo {
+    std::string name;
+    std::string serverVersion;
+    std::string proxyPublicAddr;
+    bool advancedWorkflows = true;
+};
+
+// Shared by both services: knobs the control RPCs turn.
+struct FaultState {
+    std::atomic<uint32_t> delayMs{0};
+    std::atomic<uint64_t> streamsOpened{0};
+    std::atomic<uint64_t> updateCalls{0};
+};
+
+class FakeAuthService final : public proto::AuthService::Service {
+public:
+    FakeAuthService(ClusterInfo cluster, RequestStore& store, WatchHub& hub, const Rbac& rbac,
+                    FaultState& faults);
+
+    // proto::AuthService::Service
+    grpc::Status Ping(grpc::ServerContext* ctx, const proto::PingRequest* req,
+                      proto::PingResponse* resp) override;
+    grpc::Status WatchEvents(grpc::ServerContext* ctx, const proto::Watch* req,
+                             grpc::ServerWriter<proto::Event>* writer) override;
+    grpc::Status GetPluginData(grpc::ServerContext* ctx, const types::PluginDataFilter* req,
+                               proto::PluginDataSeq* resp) override;
+    grpc::Status UpdatePluginData(grpc::ServerContext* ctx,
+                                  const types::PluginDataUpdateParams* req,
+                                  google::protobuf::Empty* resp) override;
+    grpc::Status GetAccessRequestsV2(grpc::ServerContext* ctx,
+                                     const types::AccessRequestFilter* req,
+                                     grpc::ServerWriter<types::AccessRequestV3>* writer) override;
+    grpc::Status ListAccessRequests(grpc::ServerContext* ctx,
+                                    const proto::ListAccessRequestsRequest* req,
+                                    proto::ListAccessRequestsResponse* resp) override;
+    grpc::Status CreateAccessRequestV2(grpc::ServerContext* ctx, const types::AccessRequestV3* req,
+                                       types::AccessRequestV3* resp) override;
+    grpc::Status SetAccessRequestState(grpc::ServerContext* ctx,
+                                       const proto::RequestStateSetter* req,
+                                       google::protobuf::Empty* resp) override;
+    grpc::Status SubmitAccessReview(grpc::ServerContext* ctx,
+                                    const types::AccessReviewSubmission* req,
+                                    types::AccessRequestV3* resp) override;
+    grpc::Status DeleteAccessRequest(grpc::ServerContext* ctx, const proto::RequestID* req,
+                                     google::protobuf::Empty* resp) override;
+
+private:
+    void applyDelay() const;
+
+    ClusterInfo cluster_;
+    RequestStore& store_;
+    WatchHub& hub_;
+    const Rbac& rbac_;
+    FaultState& faults_;
+};
+
+class FakeControlService final : public teleportfake::FakeControl::Service {
+public:
+    // `refuse` stops the listener for the given seconds (the server loop restarts it).
+    FakeControlService(RequestStore& store, WatchHub& hub, const Rbac& rbac, FaultState& faults,
+                       std::function<void(uint32_t)> refuse);
+
+    // teleportfake::FakeControl::Service
+    grpc::Status CloseWatchers(grpc::ServerContext* ctx,
+                               const teleportfake::CloseWatchersRequest* req,
+                               google::protobuf::Empty* resp) override;
+    grpc::Status RefuseConnections(grpc::ServerContext* ctx,
+                                   const teleportfake::RefuseConnectionsRequest* req,
+                                   google::protobuf::Empty* resp) override;
+    grpc::Status SetDelay(grpc::ServerContext* ctx, const teleportfake::DelayRequest* req,
+                          google::protobuf::Empty* resp) override;
+    grpc::Status FailNextUpdates(grpc::ServerContext* ctx,
+                                 const teleportfake::FailUpdatesRequest* req,
+                                 google::protobuf::Empty* resp) override;
+    grpc::Status ExpireNow(grpc::ServerContext* ctx, const teleportfake::ExpireRequest* req,
+                           google::protobuf::Empty* resp) override;
+    grpc::Status Stats(grpc::ServerContext* ctx, const google::protobuf::Empty* req,
+                       teleportfake::StatsResponse* resp) override;
+
+private:
+    RequestStore& store_;
+    WatchHub& hub_;
+    const Rbac& rbac_;
+    FaultState& faults_;
+    std::function<void(uint32_t)> refuse_;
+};
+
+// The Teleport user of the caller: the CN of its verified client certificate.
+std::string callerUser(const grpc::ServerContext& ctx);
+
+}  // namespace tmsteams::fakeauth

@@ -1,0 +1,49 @@
+// Who may call what on the fake.
+#include "rbac.h"
+
+namespace tmsteams::fakeauth {
+
+bool parseRole(std::string_view text, Role& out) {
+    if (text == "admin") {
+        out = Role::Admin;
+    } else if (text == "plugin") {
+        out = Role::Plugin;
+    } else if (text == "none") {
+        out = Role::None;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+const char* roleName(Role r) {
+    switch (r) {
+    case Role::Admin:
+        return "admin";
+    case Role::Plugin:
+        return "plugin";
+    case Role::None:
+        return "none";
+    }
+    return "none";
+}
+
+bool Rbac::allowed(const std::string& user, Action action) const {
+    auto it = users_.find(user);
+    if (it == users_.end()) {
+        return false;
+    }
+    switch (it->second) {
+    case Role::Admin:
+        return true;
+    case Role::Plugin:
+        return action == Action::Ping || action == Action::WatchAccessRequests ||
+               action == Action::ReadAccessRequests || action == Action::ReadPluginData ||
+               action == Action::UpdatePluginData;
+    case Role::None:
+        return action == Action::Ping;
+    }
+    return false;
+}
+
+}  // namespace tmsteams::fakeauth
