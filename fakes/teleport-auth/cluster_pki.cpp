@@ -13,112 +13,17 @@
 #include <memory>
 
 #include "common/files.h"
+#include "x509_issuer.h"
 
 namespace tmsteams::fakeauth {
 
-namespace {
+using namespace tmsteams::fakes;
 
-using PKey = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
-using Cert = std::unique_ptr<X509, decltype(&X509_free)>;
+namespace {
 
 bool exists(const std::string& p) {
     struct stat st {};
     return ::stat(p.c_str(), &st) == 0;
-}
-
-std::string keyToPem(EVP_PKEY* key) {
-    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
-    PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr);
-    char* data = nullptr;
-    long n = BIO_get_mem_data(bio.get(), &data);
-    return std::string(data, static_cast<size_t>(n));
-}
-
-std::string certToPem(X509* cert) {
-    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
-    PEM_write_bio_X509(bio.get(), cert);
-    char* data = nullptr;
-    long n = BIO_get_mem_data(bio.get(), &data);
-    return std::string(data, static_cast<size_t>(n));
-}
-
-PKey pemToKey(const std::string& pem) {
-    std::unique_ptr<BIO, decltype(&BIO_free)> bio(
-        BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
-    return PKey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr), EVP_PKEY_free);
-}
-
-Cert pemToCert(const std::string& pem) {
-    std::unique_ptr<BIO, decltype(&BIO_free)> bio(
-        BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
-    return Cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), X509_free);
-}
-
-PKey newEcKey() { return PKey(EVP_EC_gen("P-256"), EVP_PKEY_free); }
-
-PKey newEd25519Key() {
-    return PKey(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"), EVP_PKEY_free);
-}
-
-void addExt(X509* cert, X509* issuer, int nid, const std::string& value) {
-    X509V3_CTX ctx;
-    X509V3_set_ctx_nodb(&ctx);
-    X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
-    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str());
-    if (ext) {
-        X509_add_ext(cert, ext, -1);
-        X509_EXTENSION_free(ext);
-    }
-}
-
-// Issues a certificate for `key`; a null issuer makes it self-signed.
-Cert issue(EVP_PKEY* key, const std::string& cn, const std::vector<std::string>& orgs,
-           X509* issuer, EVP_PKEY* issuerKey, std::chrono::seconds validity, bool isCa,
-           const std::string& san, bool clientAuth) {
-    Cert cert(X509_new(), X509_free);
-    X509_set_version(cert.get(), 2);
-    unsigned char serial[16];
-    RAND_bytes(serial, sizeof serial);
-    serial[0] &= 0x7F;
-    BIGNUM* bn = BN_bin2bn(serial, sizeof serial, nullptr);
-    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
-    BN_free(bn);
-    long secs = static_cast<long>(validity.count());
-    if (secs >= 0) {
-        X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60);
-        X509_gmtime_adj(X509_getm_notAfter(cert.get()), secs);
-    } else {
-        // Already expired: valid for one minute that ended |validity| ago.
-        X509_gmtime_adj(X509_getm_notBefore(cert.get()), secs - 60);
-        X509_gmtime_adj(X509_getm_notAfter(cert.get()), secs);
-    }
-    X509_set_pubkey(cert.get(), key);
-    X509_NAME* name = X509_get_subject_name(cert.get());
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                               reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
-    for (const auto& o : orgs) {
-        X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
-                                   reinterpret_cast<const unsigned char*>(o.c_str()), -1, -1, 0);
-    }
-    X509* iss = issuer ? issuer : cert.get();
-    X509_set_issuer_name(cert.get(), X509_get_subject_name(iss));
-    if (isCa) {
-        addExt(cert.get(), iss, NID_basic_constraints, "critical,CA:TRUE");
-        addExt(cert.get(), iss, NID_key_usage, "critical,keyCertSign,cRLSign");
-    } else {
-        addExt(cert.get(), iss, NID_basic_constraints, "critical,CA:FALSE");
-        addExt(cert.get(), iss, NID_key_usage, "critical,digitalSignature,keyEncipherment");
-        addExt(cert.get(), iss, NID_ext_key_usage, clientAuth ? "clientAuth" : "serverAuth,clientAuth");
-    }
-    addExt(cert.get(), iss, NID_subject_key_identifier, "hash");
-    if (issuer) {
-        addExt(cert.get(), iss, NID_authority_key_identifier, "keyid:always");
-    }
-    if (!san.empty()) {
-        addExt(cert.get(), iss, NID_subject_alt_name, san);
-    }
-    X509_sign(cert.get(), issuerKey ? issuerKey : key, EVP_sha256());
-    return cert;
 }
 
 // --- OpenSSH wire encoding, enough for an ECDSA user certificate signed by an Ed25519 CA ---
@@ -219,8 +124,8 @@ absl::StatusOr<ClusterPki> ClusterPki::loadOrCreate(const std::string& stateDir,
 
     if (!exists(caCrt) || !exists(caKey)) {
         PKey key = newEcKey();
-        Cert ca = issue(key.get(), clusterName, {clusterName}, nullptr, nullptr,
-                        std::chrono::hours(24 * 3650), true, "", false);
+        CertSpec spec{clusterName, {clusterName}, std::chrono::hours(24 * 3650), true, false, ""};
+        Cert ca = issueCertificate(key.get(), spec, nullptr, nullptr);
         if (auto s = common::writeFileAtomic(caKey, keyToPem(key.get()), 0600); !s.ok()) {
             return s;
         }
@@ -248,9 +153,9 @@ absl::StatusOr<ClusterPki> ClusterPki::loadOrCreate(const std::string& stateDir,
         PKey caK = pemToKey(pki.caKeyPem_);
         Cert caC = pemToCert(pki.server_.caPem);
         PKey key = newEcKey();
-        Cert cert = issue(key.get(), "teleport.cluster.local", {clusterName}, caC.get(), caK.get(),
-                          std::chrono::hours(24 * 3650), false,
-                          "DNS:teleport.cluster.local,DNS:localhost,IP:127.0.0.1,IP:::1", false);
+        CertSpec spec{"teleport.cluster.local", {clusterName}, std::chrono::hours(24 * 3650), false,
+                      false, "DNS:teleport.cluster.local,DNS:localhost,IP:127.0.0.1,IP:::1"};
+        Cert cert = issueCertificate(key.get(), spec, caC.get(), caK.get());
         if (auto s = common::writeFileAtomic(srvKey, keyToPem(key.get()), 0600); !s.ok()) {
             return s;
         }
@@ -282,7 +187,8 @@ absl::Status ClusterPki::ensureUser(const std::string& user, const std::vector<s
     }
     PKey key = newEcKey();
     // Teleport puts the user in the subject's CN and the roles in O.
-    Cert cert = issue(key.get(), user, roles, caC.get(), caK.get(), validity, false, "", true);
+    CertSpec spec{user, roles, validity, false, true, ""};
+    Cert cert = issueCertificate(key.get(), spec, caC.get(), caK.get());
     const std::string keyPem = keyToPem(key.get());
     const std::string certPem = certToPem(cert.get());
     const std::string sshCert = sshUserCertLine(key.get(), sshCaK.get(), user, {user}, validity);

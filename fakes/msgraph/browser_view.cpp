@@ -1,0 +1,135 @@
+// The browser view: every conversation with its cards rendered by Microsoft's Adaptive Cards
+// renderer, refreshed when anything changes. For people watching the demo.
+#include "common/files.h"
+#include "routes.h"
+
+namespace tmsteams::fakegraph {
+
+namespace {
+
+const char* Page = R"HTML(<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>fake Microsoft Teams: conversations</title>
+<style>
+  body { font-family: "Segoe UI", system-ui, sans-serif; background: #f5f5f5; margin: 0; }
+  header { background: #464775; color: white; padding: 10px 18px; font-size: 18px; }
+  header small { opacity: .75; margin-left: 12px; font-size: 13px; }
+  main { display: flex; flex-wrap: wrap; gap: 16px; padding: 16px; align-items: flex-start; }
+  section.conversation { background: white; border-radius: 6px; width: 440px;
+    box-shadow: 0 1px 3px rgba(0,0,0,.15); }
+  section.conversation h2 { font-size: 15px; margin: 0; padding: 10px 14px;
+    border-bottom: 1px solid #e1e1e1; }
+  section.conversation h2 .kind { font-weight: normal; color: #616161; font-size: 12px; margin-left: 6px; }
+  .message { margin: 10px 12px; border: 1px solid #e1e1e1; border-radius: 4px; }
+  .meta { font-size: 11px; color: #616161; padding: 4px 8px; border-top: 1px solid #f0f0f0; }
+  .empty { padding: 30px; color: #616161; }
+  .raw { white-space: pre-wrap; font-size: 11px; padding: 8px; }
+</style>
+<script src="/_fake/assets/adaptivecards.js"></script>
+</head>
+<body>
+<header>Teams conversations of the fake <small id="status">loading…</small></header>
+<main id="conversations"><div class="empty">No conversations yet.</div></main>
+<script>
+let shownVersion = -1;
+
+function renderCard(card) {
+  if (typeof AdaptiveCards === "undefined") {
+    const pre = document.createElement("div");
+    pre.className = "raw";
+    pre.textContent = JSON.stringify(card, null, 2);
+    return pre;
+  }
+  const ac = new AdaptiveCards.AdaptiveCard();
+  ac.hostConfig = new AdaptiveCards.HostConfig({ fontFamily: "Segoe UI, system-ui, sans-serif" });
+  ac.parse(card);
+  return ac.render();
+}
+
+async function refresh() {
+  const [convs, acts] = await Promise.all([
+    fetch("/_fake/conversations").then(r => r.json()),
+    fetch("/_fake/activities").then(r => r.json())]);
+  const root = document.getElementById("conversations");
+  root.textContent = "";
+  if (convs.conversations.length === 0) {
+    root.innerHTML = '<div class="empty">No conversations yet.</div>';
+  }
+  for (const c of convs.conversations) {
+    const sec = document.createElement("section");
+    sec.className = "conversation";
+    sec.dataset.conversation = c.id;
+    const h = document.createElement("h2");
+    h.textContent = c.name || c.id;
+    const kind = document.createElement("span");
+    kind.className = "kind";
+    kind.textContent = c.kind === "channel" ? "channel" : "chat";
+    h.appendChild(kind);
+    sec.appendChild(h);
+    for (const a of acts.activities.filter(a => a.conversationId === c.id)) {
+      const msg = document.createElement("div");
+      msg.className = "message";
+      msg.dataset.activity = a.id;
+      if (a.card) msg.appendChild(renderCard(a.card));
+      const meta = document.createElement("div");
+      meta.className = "meta";
+      meta.textContent = "posted " + new Date(a.receivedMs).toLocaleTimeString() +
+        (a.updates ? " · updated " + a.updates + "× (last " + new Date(a.updatedMs).toLocaleTimeString() + ")" : "");
+      msg.appendChild(meta);
+      sec.appendChild(msg);
+    }
+    root.appendChild(sec);
+  }
+  shownVersion = acts.version;
+  document.getElementById("status").textContent =
+    acts.activities.length + " messages · version " + shownVersion;
+  document.body.dataset.version = shownVersion;
+}
+
+async function poll() {
+  try {
+    const v = await fetch("/_fake/version").then(r => r.json());
+    if (v.version !== shownVersion) await refresh();
+  } catch (e) {
+    document.getElementById("status").textContent = "fake not reachable";
+  }
+  setTimeout(poll, 700);
+}
+poll();
+</script>
+</body>
+</html>
+)HTML";
+
+}  // namespace
+
+void handleView(Exchange& ex, FakeState&, const std::string& assetsDir) {
+    if (ex.method != "GET") {
+        ex.json(405, R"({"error":"GET only"})");
+        return;
+    }
+    if (ex.seg(0) == "_fake" && ex.seg(1) == "assets") {
+        if (ex.seg(2) != "adaptivecards.js") {
+            ex.json(404, R"({"error":"no such asset"})");
+            return;
+        }
+        auto js = common::readFile(assetsDir + "/adaptivecards/dist/adaptivecards.min.js");
+        if (!js.ok()) {
+            ex.status = 404;
+            ex.contentType = "application/javascript";
+            ex.responseBody = "console.warn('adaptivecards is not installed: run tools/install-deps');";
+            return;
+        }
+        ex.status = 200;
+        ex.contentType = "application/javascript; charset=utf-8";
+        ex.responseBody = *js;
+        return;
+    }
+    ex.status = 200;
+    ex.contentType = "text/html; charset=utf-8";
+    ex.responseBody = Page;
+}
+
+}  // namespace tmsteams::fakegraph

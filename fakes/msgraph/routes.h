@@ -1,0 +1,30 @@
+// The fake's route handlers, one file per API area. Each takes the exchange and the state,
+// and fills in the response exactly as the real service shapes it.
+#pragma once
+
+#include <string>
+
+#include "exchange.h"
+#include "fake_state.h"
+
+namespace tmsteams::fakegraph {
+
+// Names the route for stats and faults: "token", "graph.<area>", "bot.post", "bot.put",
+// "control", "view", or "unknown".
+std::string classifyRoute(const Exchange& ex);
+// The conversation a Bot route addresses, or "".
+std::string botConversation(const Exchange& ex);
+
+void handleToken(Exchange& ex, FakeState& state);    // token_routes.cpp
+void handleGraph(Exchange& ex, FakeState& state);    // graph_routes.cpp
+void handleBot(Exchange& ex, FakeState& state);      // bot_routes.cpp
+void handleControl(Exchange& ex, FakeState& state);  // control_routes.cpp
+void handleView(Exchange& ex, FakeState& state, const std::string& assetsDir);  // browser_view.cpp
+
+// Error bodies.
+void graphError(Exchange& ex, int status, const std::string& code, const std::string& message);
+void botError(Exchange& ex, int status, const std::string& code, const std::string& message);
+// The default error code for an injected status.
+std::string defaultErrorCode(int status, bool bot);
+
+}  // namespace tmsteams::fakegraph
