@@ -1,0 +1,48 @@
+// The fake's browser view in a real browser: a posted card appears rendered by Microsoft's
+// renderer, and turns APPROVED on its own when the card is updated.
+#define BOOST_TEST_MODULE browser_view
+#include <boost/test/unit_test.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "support/fake_graph_handle.h"
+
+using namespace tmsteams::testsupport;
+using namespace std::chrono_literals;
+namespace dir = tmsteams::testsupport::directory;
+
+BOOST_AUTO_TEST_CASE(card_appears_pending_and_turns_approved) {
+    TempDir tmp;
+    FakeGraph fake(tmp.path());
+    auto g = fake.token(GraphScope);
+    auto b = fake.token(BotScope);
+    auto catalogId = fake.publishApp("11111111-2222-4333-8444-555555555555");
+    auto chat = fake.installAndGetChat(g, dir::Alice, catalogId);
+    auto post = fake.bot("POST", "/emea/v3/conversations/" + chat + "/activities/", b,
+                         cardActivity("Access Request 42 is PENDING"));
+    BOOST_REQUIRE(post.status == 201);
+    auto id = parseObject(post.body)->getValue<std::string>("id");
+
+    const std::string shots = binaryPath("SCREENSHOT_DIR");
+    std::filesystem::create_directories(shots);
+    Process browser({"node", binaryPath("CHECK_VIEW_SCRIPT"), fake.url() + "/", tmp.path(),
+                     "Access Request 42 is PENDING|Alice Example", "Access Request 42 is APPROVED",
+                     "is PENDING"},
+                    tmp.path());
+    BOOST_REQUIRE_MESSAGE(eventually([&] { return std::filesystem::exists(tmp / "phase1.done") || !browser.running(); }, 60s),
+                          "the page did not show the pending card");
+    BOOST_REQUIRE_MESSAGE(std::filesystem::exists(tmp / "phase1.done"), browser.stderrText());
+    auto put = fake.bot("PUT", "/emea/v3/conversations/" + chat + "/activities/" + id, b,
+                        cardActivity("Access Request 42 is APPROVED"));
+    BOOST_REQUIRE(put.status == 200);
+    std::ofstream(tmp / "phase2.go") << "go";
+    auto code = browser.wait(60s);
+    BOOST_TEST(code.value_or(-1) == 0, browser.stderrText());
+    BOOST_TEST(browser.stdoutText().find("ok 1 cards rendered") != std::string::npos);
+    for (const char* shot : {"view-1.png", "view-2.png"}) {
+        BOOST_TEST(std::filesystem::file_size(tmp / shot) > 5000u);
+        std::filesystem::copy_file(tmp / shot, shots + "/" + shot,
+                                   std::filesystem::copy_options::overwrite_existing);
+    }
+}
