@@ -1,0 +1,18 @@
+// Capped exponential backoff with jitter.
+#include "common/backoff.h"
+
+#include <algorithm>
+
+namespace tmsteams::common {
+
+std::chrono::milliseconds Backoff::delay(int attempt) {
+    auto d = base_.count();
+    for (int i = 0; i < attempt && d < cap_.count(); ++i) {
+        d *= 2;
+    }
+    d = std::min<long long>(d, cap_.count());
+    std::uniform_int_distribution<long long> dist(d / 2, std::max<long long>(d / 2, d));
+    return std::chrono::milliseconds(dist(rng_));
+}
+
+}  // namespace tmsteams::common

@@ -1,0 +1,14 @@
+// Standard base64 (RFC 4648, padded), as Go's base64.StdEncoding.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tmsteams::common {
+
+std::string base64Encode(std::string_view in);
+// Strict: nullopt unless `in` is canonical padded base64.
+std::optional<std::string> base64Decode(std::string_view in);
+
+}  // namespace tmsteams::common

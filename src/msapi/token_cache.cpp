@@ -1,0 +1,108 @@
+// OAuth2 client-credentials tokens for one audience.
+#include "msapi/token_cache.h"
+
+#include <cstdio>
+
+#include <Poco/Exception.h>
+#include <Poco/JSON/Parser.h>
+
+#include "common/backoff.h"
+#include "common/log.h"
+
+namespace tmsteams::msapi {
+
+std::string formEncode(const std::string& v) {
+    std::string out;
+    for (unsigned char c : v) {
+        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+            out += static_cast<char>(c);
+        } else {
+            char buf[4];
+            std::snprintf(buf, sizeof buf, "%%%02X", c);
+            out += buf;
+        }
+    }
+    return out;
+}
+
+TokenCache::TokenCache(HttpTransport& http, common::Clock& clock, AppCredentials creds,
+                       std::string scope)
+    : http_(http), clock_(clock), creds_(std::move(creds)), scope_(std::move(scope)) {}
+
+absl::StatusOr<std::string> TokenCache::get(std::stop_token stop) {
+    std::lock_guard lock(mu_);
+    if (!token_.empty() && clock_.steadyNow() < renewAt_) {
+        return token_;
+    }
+    return fetch(stop);
+}
+
+void TokenCache::invalidate(const std::string& token) {
+    std::lock_guard lock(mu_);
+    if (token == token_) {
+        token_.clear();
+    }
+}
+
+uint64_t TokenCache::refreshes() const {
+    std::lock_guard lock(mu_);
+    return refreshes_;
+}
+
+absl::StatusOr<std::string> TokenCache::fetch(std::stop_token stop) {
+    HttpRequest req;
+    req.method = "POST";
+    req.url = creds_.loginEndpoint + "/" + formEncode(creds_.tenantId) + "/oauth2/v2.0/token";
+    req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
+    req.body = "client_id=" + formEncode(creds_.appId) + "&client_secret=" + formEncode(creds_.appSecret) +
+               "&grant_type=client_credentials&scope=" + formEncode(scope_);
+    req.timeout = std::chrono::seconds(30);
+    common::Backoff backoff(std::chrono::milliseconds(200), std::chrono::seconds(5));
+    absl::Status last;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        HttpResponse resp = http_.send(req);
+        if (resp.answered() && resp.status == 200) {
+            try {
+                Poco::JSON::Parser parser;
+                auto o = parser.parse(resp.body).extract<Poco::JSON::Object::Ptr>();
+                std::string token = o->getValue<std::string>("access_token");
+                long expiresIn = o->optValue<long>("expires_in", 3599);
+                if (token.empty()) {
+                    return absl::InternalError("token endpoint returned an empty access_token");
+                }
+                // Renew a minute early for clock skew; for short-lived tokens, at half-life.
+                long margin = expiresIn > 120 ? 60 : expiresIn / 2;
+                token_ = token;
+                renewAt_ = clock_.steadyNow() + std::chrono::seconds(expiresIn - margin);
+                ++refreshes_;
+                common::logDebug("token refreshed", {{"scope", scope_}, {"expires_in", std::to_string(expiresIn)}});
+                return token_;
+            } catch (const Poco::Exception& e) {
+                return absl::InternalError("token endpoint returned malformed JSON: " + e.displayText());
+            }
+        }
+        if (resp.answered() && resp.status >= 400 && resp.status < 500 && resp.status != 429) {
+            // AAD errors are final: a wrong secret does not get better by retrying.
+            std::string error = "HTTP " + std::to_string(resp.status);
+            try {
+                Poco::JSON::Parser parser;
+                auto o = parser.parse(resp.body).extract<Poco::JSON::Object::Ptr>();
+                std::string desc = o->optValue<std::string>("error_description", "");
+                desc = desc.substr(0, desc.find("\r\n"));
+                error = o->optValue<std::string>("error", error) + ": " + desc;
+            } catch (const Poco::Exception&) {
+            }
+            auto msg = "token request for " + scope_ + " refused: " + error;
+            return resp.status == 401 ? absl::UnauthenticatedError(msg) : absl::InvalidArgumentError(msg);
+        }
+        last = absl::UnavailableError("token endpoint: " + (resp.answered() ? "HTTP " + std::to_string(resp.status)
+                                                                            : resp.transportError));
+        common::logWarn("token request failed, retrying", {{"scope", scope_}, {"error", std::string(last.message())}});
+        if (!clock_.sleepFor(backoff.next(), stop)) {
+            return absl::CancelledError("stopped");
+        }
+    }
+    return last;
+}
+
+}  // namespace tmsteams::msapi

@@ -1,0 +1,362 @@
+// The Adaptive Card for an access request.
+#include "teams/card.h"
+
+#include <ctime>
+#include <sstream>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+namespace tmsteams::teams {
+
+namespace {
+
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+Object::Ptr obj() { return new Object(Poco::JSON_PRESERVE_KEY_ORDER); }
+
+// Length of the valid UTF-8 sequence at s[i], or 0.
+size_t utf8Len(const std::string& s, size_t i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > s.size() || (n == 2 && c < 0xC2)) {
+        return 0;
+    }
+    for (size_t k = 1; k < n; ++k) {
+        if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) {
+            return 0;
+        }
+    }
+    return n;
+}
+
+uint32_t codepoint(const std::string& s, size_t i, size_t n) {
+    auto b = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(s[i + k])); };
+    switch (n) {
+    case 1: return b(0);
+    case 2: return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
+    case 3: return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
+    default: return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
+    }
+}
+
+// Valid UTF-8 only, without control characters (except newline and tab) or bidi overrides.
+std::string clean(const std::string& s) {
+    std::string out;
+    out.reserve(s.size());
+    for (size_t i = 0; i < s.size();) {
+        size_t n = utf8Len(s, i);
+        if (n == 0) {
+            out += "\xEF\xBF\xBD";  // U+FFFD for an invalid byte
+            ++i;
+            continue;
+        }
+        uint32_t cp = codepoint(s, i, n);
+        bool drop = (cp < 0x20 && cp != '\n' && cp != '\t') || (cp >= 0x7F && cp <= 0x9F) ||
+                    (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
+                    (cp >= 0xD800 && cp <= 0xDFFF);
+        if (!drop) {
+            out.append(s, i, n);
+        }
+        i += n;
+    }
+    return out;
+}
+
+std::string formatTime(TimePoint t) {
+    std::time_t tt = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[40];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
+    return buf;
+}
+
+const char* statusEmoji(CardStatus s) {
+    switch (s) {
+    case CardStatus::Pending: return "\xE2\x8F\xB3";       // ⏳
+    case CardStatus::Approved: return "\xE2\x9C\x85";      // ✅
+    case CardStatus::Denied: return "\xE2\x9D\x8C";        // ❌
+    case CardStatus::Promoted: return "\xE2\x9C\xA8";      // ✨
+    case CardStatus::Expired: return "\xE2\x8C\x9B";       // ⌛
+    }
+    return "";
+}
+
+const char* statusColor(CardStatus s) {
+    switch (s) {
+    case CardStatus::Approved:
+    case CardStatus::Promoted: return "Good";
+    case CardStatus::Denied: return "Attention";
+    default: return "Accent";
+    }
+}
+
+const char* verdictEmoji(const std::string& verdict) {
+    if (verdict == "APPROVED") return "\xE2\x9C\x85";
+    if (verdict == "DENIED") return "\xE2\x9D\x8C";
+    if (verdict == "PROMOTED") return "\xE2\x9C\xA8";
+    return "\xE2\x9D\x94";  // ❔
+}
+
+std::string join(const std::vector<std::string>& v, const std::string& sep) {
+    std::string out;
+    for (const auto& s : v) {
+        out += (out.empty() ? "" : sep) + s;
+    }
+    return out;
+}
+
+Object::Ptr textBlock(const std::string& text) {
+    auto t = obj();
+    t->set("type", "TextBlock");
+    t->set("text", text);
+    t->set("wrap", true);
+    return t;
+}
+
+struct Limits {
+    size_t field;
+    size_t reason;
+    size_t reviewReason;
+    size_t reviews;
+    size_t listItems;
+};
+
+void addFact(Array::Ptr facts, const std::string& title, const std::string& value) {
+    if (value.empty()) {
+        return;
+    }
+    auto f = obj();
+    f->set("title", title);
+    f->set("value", value);
+    facts->add(f);
+}
+
+// Escaped, cleaned and cut user text.
+std::string user(const std::string& s, size_t limit) { return escapeMarkdown(truncateUtf8(clean(s), limit)); }
+
+std::string userList(const std::vector<std::string>& items, const Limits& l) {
+    std::vector<std::string> shown;
+    for (size_t i = 0; i < items.size() && i < l.listItems; ++i) {
+        shown.push_back(user(items[i], l.field));
+    }
+    std::string out = join(shown, ", ");
+    if (items.size() > l.listItems) {
+        out += " and " + std::to_string(items.size() - l.listItems) + " more";
+    }
+    return out;
+}
+
+Object::Ptr cardObject(const CardData& d, const Limits& l) {
+    Array::Ptr body = new Array;
+    auto title = textBlock("Access Request " + user(d.requestId, l.field));
+    title->set("size", "Small");
+    title->set("isSubtle", true);
+    body->add(title);
+
+    auto emojiCol = obj();
+    emojiCol->set("type", "Column");
+    emojiCol->set("width", "auto");
+    Array::Ptr emojiItems = new Array;
+    auto emoji = textBlock(statusEmoji(d.status));
+    emoji->set("size", "Large");
+    emojiItems->add(emoji);
+    emojiCol->set("items", emojiItems);
+    auto wordCol = obj();
+    wordCol->set("type", "Column");
+    wordCol->set("width", "stretch");
+    Array::Ptr wordItems = new Array;
+    auto word = textBlock(statusWord(d.status));
+    word->set("size", "Large");
+    word->set("weight", "Bolder");
+    word->set("color", statusColor(d.status));
+    wordItems->add(word);
+    wordCol->set("items", wordItems);
+    Array::Ptr cols = new Array;
+    cols->add(emojiCol);
+    cols->add(wordCol);
+    auto columnSet = obj();
+    columnSet->set("type", "ColumnSet");
+    columnSet->set("columns", cols);
+    body->add(columnSet);
+
+    Array::Ptr facts = new Array;
+    addFact(facts, "Cluster", user(d.cluster, l.field));
+    addFact(facts, "User", d.user.empty() ? "(unknown)" : user(d.user, l.field));
+    addFact(facts, d.roles.size() == 1 ? "Role" : "Roles", userList(d.roles, l));
+    addFact(facts, "Resources", userList(d.resources, l));
+    addFact(facts, "Reason", user(d.reason, l.reason));
+    if (d.status == CardStatus::Pending) {
+        addFact(facts, "Suggested reviewers", userList(d.suggestedReviewers, l));
+        if (d.approvalsNeeded > 0) {
+            addFact(facts, "Approvals", std::to_string(d.approvals) + " of " + std::to_string(d.approvalsNeeded));
+        }
+        if (d.requestExpires) {
+            addFact(facts, "Request expires", formatTime(*d.requestExpires));
+        }
+    }
+    if (d.accessExpires && d.status != CardStatus::Denied && d.status != CardStatus::Expired) {
+        addFact(facts, "Access until", formatTime(*d.accessExpires));
+    }
+    if (d.status == CardStatus::Promoted) {
+        addFact(facts, "Access list", user(d.accessList.empty() ? "(unnamed)" : d.accessList, l.field));
+    }
+    addFact(facts, "Resolution reason", user(d.resolveReason, l.reason));
+    if (d.status == CardStatus::Pending && d.webUrl.empty()) {
+        const std::string id = escapeMarkdown(clean(d.requestId));
+        addFact(facts, "Approve", "tsh request review --approve " + id);
+        addFact(facts, "Deny", "tsh request review --deny " + id);
+    }
+    auto factSet = obj();
+    factSet->set("type", "FactSet");
+    factSet->set("facts", facts);
+    body->add(factSet);
+
+    if (!d.reviews.empty() && d.status != CardStatus::Expired) {
+        auto heading = textBlock("Reviews");
+        heading->set("weight", "Bolder");
+        heading->set("color", "Accent");
+        heading->set("separator", true);
+        body->add(heading);
+        size_t shown = 0;
+        for (const auto& r : d.reviews) {
+            if (shown++ == l.reviews) {
+                body->add(textBlock("… and " + std::to_string(d.reviews.size() - l.reviews) + " more reviews"));
+                break;
+            }
+            Array::Ptr rf = new Array;
+            addFact(rf, "Status", std::string(verdictEmoji(r.verdict)) + " " + user(r.verdict, 32));
+            addFact(rf, "Author", user(r.author.empty() ? "(unknown)" : r.author, l.field));
+            if (r.created) {
+                addFact(rf, "Created at", formatTime(*r.created));
+            }
+            addFact(rf, "Reason", user(r.reason, l.reviewReason));
+            auto set = obj();
+            set->set("type", "FactSet");
+            set->set("separator", true);
+            set->set("facts", rf);
+            body->add(set);
+        }
+    }
+
+    auto card = obj();
+    card->set("type", "AdaptiveCard");
+    card->set("version", "1.4");
+    card->set("$schema", "http://adaptivecards.io/schemas/adaptive-card.json");
+    card->set("body", body);
+    if (!d.webUrl.empty()) {
+        Array::Ptr actions = new Array;
+        auto open = obj();
+        open->set("type", "Action.OpenUrl");
+        open->set("title", "Open");
+        open->set("url", d.webUrl);
+        actions->add(open);
+        card->set("actions", actions);
+    }
+    auto msteams = obj();
+    msteams->set("width", "Full");
+    card->set("msteams", msteams);
+    return card;
+}
+
+std::string stringify(const Object::Ptr& o) {
+    std::ostringstream os;
+    o->stringify(os);
+    return os.str();
+}
+
+Object::Ptr activityObject(const CardData& d, const Object::Ptr& card) {
+    auto attachment = obj();
+    attachment->set("contentType", "application/vnd.microsoft.card.adaptive");
+    attachment->set("content", card);
+    Array::Ptr attachments = new Array;
+    attachments->add(attachment);
+    auto activity = obj();
+    activity->set("type", "message");
+    // The notification preview in Teams' activity feed.
+    activity->set("summary", "Access request " + truncateUtf8(clean(d.requestId), 64) + " " + statusWord(d.status));
+    activity->set("attachments", attachments);
+    return activity;
+}
+
+}  // namespace
+
+const char* statusWord(CardStatus s) {
+    switch (s) {
+    case CardStatus::Pending: return "PENDING";
+    case CardStatus::Approved: return "APPROVED";
+    case CardStatus::Denied: return "DENIED";
+    case CardStatus::Promoted: return "PROMOTED";
+    case CardStatus::Expired: return "EXPIRED";
+    }
+    return "PENDING";
+}
+
+std::string escapeMarkdown(const std::string& text) {
+    std::string out;
+    out.reserve(text.size() + 8);
+    bool lineStart = true;
+    for (size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        switch (c) {
+        case '\\': case '*': case '_': case '[': case ']': case '(': case ')': case '`':
+        case '~': case '#': case '>': case '<': case '|': case '!':
+            out += '\\';
+            out += c;
+            break;
+        case '-': case '+':
+            if (lineStart) {
+                out += '\\';
+            }
+            out += c;
+            break;
+        case '.':
+            // "1. item" would become a numbered list.
+            if (!out.empty() && std::isdigit(static_cast<unsigned char>(out.back()))) {
+                out += '\\';
+            }
+            out += c;
+            break;
+        default:
+            out += c;
+        }
+        lineStart = c == '\n' || (lineStart && c == ' ');
+    }
+    return out;
+}
+
+std::string truncateUtf8(const std::string& text, size_t maxBytes) {
+    if (text.size() <= maxBytes) {
+        return text;
+    }
+    const std::string ellipsis = "\xE2\x80\xA6";
+    size_t cut = maxBytes > ellipsis.size() ? maxBytes - ellipsis.size() : 0;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
+        --cut;
+    }
+    return text.substr(0, cut) + ellipsis;
+}
+
+std::string buildCard(const CardData& data) {
+    return stringify(cardObject(data, {200, 2000, 500, 30, 20}));
+}
+
+std::string buildActivity(const CardData& data) {
+    Limits l{200, 2000, 500, 30, 20};
+    for (int round = 0;; ++round) {
+        std::string json = stringify(activityObject(data, cardObject(data, l)));
+        if (json.size() <= MaxActivityBytes || round >= 6) {
+            return json;
+        }
+        // Too big for Teams: shrink the free-text parts first, then the lists.
+        l.reason = std::max<size_t>(l.reason / 2, 200);
+        l.reviewReason = std::max<size_t>(l.reviewReason / 2, 64);
+        l.field = std::max<size_t>(l.field / 2, 64);
+        l.reviews = std::max<size_t>(l.reviews / 2, 3);
+        l.listItems = std::max<size_t>(l.listItems / 2, 5);
+    }
+}
+
+}  // namespace tmsteams::teams

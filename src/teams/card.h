@@ -1,0 +1,59 @@
+// The Adaptive Card for an access request: data in, JSON out, no I/O. User-controlled text is
+// escaped so it cannot inject markdown, and long values are cut so the message stays within
+// Teams' size limit.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tmsteams::teams {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+enum class CardStatus { Pending, Approved, Denied, Promoted, Expired };
+
+struct CardReview {
+    std::string author;
+    std::string verdict;  // APPROVED, DENIED, PROMOTED
+    std::string reason;
+    std::optional<TimePoint> created;
+};
+
+struct CardData {
+    std::string requestId;
+    std::string cluster;
+    std::string user;
+    std::vector<std::string> roles;
+    std::vector<std::string> resources;  // "/cluster/kind/name"
+    std::string reason;
+    CardStatus status = CardStatus::Pending;
+    std::string resolveReason;
+    std::string accessList;  // PROMOTED: the access list's title or name
+    std::vector<CardReview> reviews;
+    std::vector<std::string> suggestedReviewers;
+    std::optional<TimePoint> requestExpires;  // when a pending request lapses
+    std::optional<TimePoint> accessExpires;   // when granted access would end
+    int approvals = 0;
+    int approvalsNeeded = 0;  // 0 = unknown
+    std::string webUrl;       // "Open" button target; empty without a web proxy
+};
+
+// The card as a JSON object (Adaptive Card 1.4).
+std::string buildCard(const CardData& data);
+// The Bot Framework activity carrying the card.
+std::string buildActivity(const CardData& data);
+
+// Escapes markdown and strips control and bidi-override characters; the result renders as the
+// literal text in Teams.
+std::string escapeMarkdown(const std::string& text);
+// Cuts UTF-8 text to at most `maxBytes` bytes on a character boundary, adding "…" when cut.
+std::string truncateUtf8(const std::string& text, size_t maxBytes);
+
+const char* statusWord(CardStatus s);
+
+// Teams rejects activities past about 28 KB; we stay under this.
+inline constexpr size_t MaxActivityBytes = 24 * 1024;
+
+}  // namespace tmsteams::teams
