@@ -44,6 +44,9 @@ options:
   --latency-ms N       add N ms to every Microsoft API call
   --assets DIR         node_modules holding adaptivecards (default: tools/js/node_modules)
   --threads N          worker threads (default 64)
+  --catalog-app ID=BOT publish an app (manifest id ID, bot BOT) to the org catalog at start,
+                       as a Teams admin upload would; repeatable
+  --install-for-team TEAM  install the --catalog-app apps in TEAM too (as an owner would)
 )";
 
 }  // namespace
@@ -58,6 +61,8 @@ int main(int argc, char** argv) {
     bool throttle = true;
     int latencyMs = 0;
     int threads = 64;
+    std::vector<std::pair<std::string, std::string>> catalogApps;
+    std::vector<std::string> teamInstalls;
     try {
         for (int i = 1; i < argc; ++i) {
             std::string a = argv[i];
@@ -85,6 +90,15 @@ int main(int argc, char** argv) {
                 assets = value();
             } else if (a == "--threads") {
                 threads = std::stoi(value());
+            } else if (a == "--catalog-app") {
+                std::string v = value();
+                auto eq = v.find('=');
+                if (eq == std::string::npos) {
+                    throw std::invalid_argument("--catalog-app wants MANIFEST_ID=BOT_ID");
+                }
+                catalogApps.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+            } else if (a == "--install-for-team") {
+                teamInstalls.push_back(value());
             } else if (a == "-h" || a == "--help") {
                 std::cout << Usage;
                 return 0;
@@ -109,6 +123,17 @@ int main(int argc, char** argv) {
         return 1;
     }
     FakeState state(std::move(*directory), std::chrono::seconds(tokenTtl), appRps, throttle);
+    for (const auto& [externalId, botId] : catalogApps) {
+        CatalogApp app;
+        app.id = newGuid();
+        app.externalId = externalId;
+        app.displayName = "TeleBot";
+        app.botId = botId;
+        state.publish(app);
+        for (const auto& team : teamInstalls) {
+            state.install(team, app.id);
+        }
+    }
     if (latencyMs > 0) {
         state.setLatency("any", std::chrono::milliseconds(latencyMs));
     }

@@ -1,0 +1,63 @@
+// teleport-msteams start: the daemon.
+#include <signal.h>
+
+#include <iostream>
+#include <thread>
+
+#include "cli/commands.h"
+#include "common/log.h"
+#include "plugin/app.h"
+#include "plugin/config.h"
+
+namespace tmsteams::cli {
+
+int runStart(const std::vector<std::string>& args) {
+    std::string path = "/etc/teleport-msteams.toml";
+    bool debug = false;
+    for (size_t i = 0; i < args.size(); ++i) {
+        if ((args[i] == "-c" || args[i] == "--config") && i + 1 < args.size()) {
+            path = args[++i];
+        } else if (args[i].rfind("--config=", 0) == 0) {
+            path = args[i].substr(9);
+        } else if (args[i] == "-d" || args[i] == "--debug") {
+            debug = true;
+        } else {
+            std::cerr << "teleport-msteams start: unknown argument " << args[i] << "\n";
+            return 2;
+        }
+    }
+    auto config = plugin::loadConfig(path);
+    if (!config.ok()) {
+        std::cerr << "teleport-msteams: " << config.status().message() << "\n";
+        return 1;
+    }
+    auto& log = common::Logger::instance();
+    if (!log.setOutput(config->log.output)) {
+        std::cerr << "teleport-msteams: " << path << ": log.output: cannot open " << config->log.output << "\n";
+        return 1;
+    }
+    common::Severity sev = common::Severity::Info;
+    common::parseSeverity(config->log.severity, sev);
+    log.setSeverity(debug ? common::Severity::Debug : sev);
+    log.setFormat(config->log.format == "json" ? common::LogFormat::Json : common::LogFormat::Text);
+
+    // Signals are taken by one thread with sigwait, so no handler runs in an arbitrary context.
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    plugin::App app(std::move(*config));
+    std::thread signals([&app, sigs] {
+        int sig = 0;
+        sigwait(&sigs, &sig);
+        common::logInfo("signal received, shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+        app.requestStop();
+    });
+    signals.detach();
+    return app.run();
+}
+
+}  // namespace tmsteams::cli

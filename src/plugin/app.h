@@ -1,0 +1,35 @@
+// The daemon's lifecycle: connect to Teleport and Microsoft, watch access requests, catch up
+// on anything missed, dispatch events in order per request, and stop gracefully.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <queue>
+#include <stop_token>
+#include <thread>
+
+#include "plugin/config.h"
+
+namespace tmsteams::plugin {
+
+class App {
+public:
+    explicit App(Config config);
+    ~App();
+
+    // Runs until stopped; returns the process exit code.
+    int run();
+    // Safe from any thread (a signal-watching one).
+    void requestStop();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// Parses "MAJOR.MINOR.PATCH[-pre][+build]" and compares with `min`; false when not semver.
+bool versionAtLeast(const std::string& version, int major, int minor, int patch);
+
+}  // namespace tmsteams::plugin

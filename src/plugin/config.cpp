@@ -1,0 +1,244 @@
+// The plugin's TOML configuration.
+#include "plugin/config.h"
+
+#include <set>
+
+#include <toml++/toml.h>
+
+#include "common/duration.h"
+#include "common/files.h"
+#include "common/log.h"
+
+namespace tmsteams::plugin {
+
+namespace {
+
+class ConfigError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+std::string where(const std::string& path, const toml::node& node, const std::string& key) {
+    return path + ":" + std::to_string(node.source().begin.line) + ": " + key;
+}
+
+std::string getString(const std::string& path, const toml::table& t, const std::string& section,
+                      const std::string& key, const std::string& def) {
+    const toml::node* n = t.get(key);
+    if (!n) {
+        return def;
+    }
+    auto v = n->value<std::string>();
+    if (!n->is_string() || !v) {
+        throw ConfigError(where(path, *n, section + key) + ": must be a string");
+    }
+    return *v;
+}
+
+bool getBool(const std::string& path, const toml::table& t, const std::string& section, const std::string& key,
+             bool def) {
+    const toml::node* n = t.get(key);
+    if (!n) {
+        return def;
+    }
+    if (!n->is_boolean()) {
+        throw ConfigError(where(path, *n, section + key) + ": must be true or false");
+    }
+    return *n->value<bool>();
+}
+
+void warnUnknown(const std::string& path, const toml::table& t, const std::string& section,
+                 const std::set<std::string>& known, std::vector<std::string>& warnings) {
+    for (const auto& [k, v] : t) {
+        std::string key(k.str());
+        if (!known.count(key)) {
+            warnings.push_back(where(path, v, section + key) + ": unknown key, ignored");
+        }
+    }
+}
+
+const toml::table* section(const std::string& path, const toml::table& root, const std::string& name) {
+    const toml::node* n = root.get(name);
+    if (!n) {
+        return nullptr;
+    }
+    if (!n->is_table()) {
+        throw ConfigError(where(path, *n, name) + ": must be a table ([" + name + "])");
+    }
+    return n->as_table();
+}
+
+std::string trimRight(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) {
+        s.pop_back();
+    }
+    return s;
+}
+
+std::string stripSlash(std::string s) {
+    while (!s.empty() && s.back() == '/') {
+        s.pop_back();
+    }
+    return s;
+}
+
+Config build(const toml::table& root, const std::string& path) {
+    Config c;
+    c.path = path;
+    c.preload = getBool(path, root, "", "preload", false);
+    warnUnknown(path, root, "", {"preload", "teleport", "msapi", "role_to_recipients", "log", "http", "review"},
+                c.warnings);
+
+    if (const toml::table* t = section(path, root, "teleport")) {
+        const std::string s = "teleport.";
+        auto& tc = c.teleport;
+        std::string addr = getString(path, *t, s, "addr", "");
+        std::string authServer = getString(path, *t, s, "auth_server", "");
+        if (!addr.empty() && !authServer.empty() && addr != authServer) {
+            throw ConfigError(where(path, *t->get("addr"), s + "addr") +
+                              ": set addr or its old name auth_server, not both");
+        }
+        tc.addr = !addr.empty() ? addr : !authServer.empty() ? authServer : tc.addr;
+        tc.identity = getString(path, *t, s, "identity", "");
+        tc.refreshIdentity = getBool(path, *t, s, "refresh_identity", false);
+        if (const toml::node* n = t->get("refresh_identity_interval")) {
+            auto d = common::parseGoDuration(n->value<std::string>().value_or("?"));
+            if (!d || d->count() <= 0) {
+                throw ConfigError(where(path, *n, s + "refresh_identity_interval") +
+                                  ": must be a duration such as \"1m\" or \"30s\"");
+            }
+            tc.refreshIdentityInterval = std::chrono::duration_cast<std::chrono::seconds>(*d);
+        }
+        tc.clientKey = getString(path, *t, s, "client_key", "");
+        tc.clientCrt = getString(path, *t, s, "client_crt", "");
+        tc.rootCas = getString(path, *t, s, "root_cas", "");
+        int tlsParts = !tc.clientKey.empty() + !tc.clientCrt.empty() + !tc.rootCas.empty();
+        if (tlsParts != 0 && tlsParts != 3) {
+            throw ConfigError(where(path, *t, "teleport") +
+                              ": client_key, client_crt and root_cas go together: set all three or none");
+        }
+        if (tlsParts == 3 && !tc.identity.empty()) {
+            throw ConfigError(where(path, *t->get("identity"), s + "identity") +
+                              ": use either identity or client_key/client_crt/root_cas, not both");
+        }
+        warnUnknown(path, *t, s,
+                    {"addr", "auth_server", "identity", "refresh_identity", "refresh_identity_interval",
+                     "client_key", "client_crt", "root_cas"},
+                    c.warnings);
+    }
+
+    const toml::table* m = section(path, root, "msapi");
+    if (!m) {
+        throw ConfigError(path + ": [msapi] is required (app_id, app_secret, tenant_id, teams_app_id)");
+    }
+    {
+        const std::string s = "msapi.";
+        auto& mc = c.msapi;
+        for (auto [key, field] : {std::pair<const char*, std::string*>{"app_id", &mc.appId},
+                                  {"app_secret", &mc.appSecret},
+                                  {"tenant_id", &mc.tenantId},
+                                  {"teams_app_id", &mc.teamsAppId}}) {
+            *field = getString(path, *m, s, key, "");
+            if (field->empty()) {
+                throw ConfigError(where(path, *m, s + key) + ": is required");
+            }
+        }
+        if (mc.appSecret.front() == '/') {
+            auto secret = common::readFile(mc.appSecret);
+            if (!secret.ok()) {
+                throw ConfigError(where(path, *m->get("app_secret"), s + "app_secret") +
+                                  ": cannot read the secret file: " + std::string(secret.status().message()));
+            }
+            mc.appSecret = trimRight(*secret);
+            if (mc.appSecret.empty()) {
+                throw ConfigError(where(path, *m->get("app_secret"), s + "app_secret") + ": the secret file is empty");
+            }
+        }
+        mc.region = getString(path, *m, s, "region", mc.region);
+        mc.loginEndpoint = stripSlash(getString(path, *m, s, "login_endpoint", mc.loginEndpoint));
+        mc.graphEndpoint = stripSlash(getString(path, *m, s, "graph_endpoint", mc.graphEndpoint));
+        mc.botEndpoint = stripSlash(getString(path, *m, s, "bot_endpoint", mc.botEndpoint));
+        mc.graphScope = getString(path, *m, s, "graph_scope", mc.graphScope);
+        mc.botScope = getString(path, *m, s, "bot_scope", mc.botScope);
+        mc.caFile = getString(path, *m, s, "ca_file", "");
+        warnUnknown(path, *m, s,
+                    {"app_id", "app_secret", "tenant_id", "teams_app_id", "region", "login_endpoint",
+                     "graph_endpoint", "bot_endpoint", "graph_scope", "bot_scope", "ca_file"},
+                    c.warnings);
+    }
+
+    const toml::table* r = section(path, root, "role_to_recipients");
+    if (!r) {
+        throw ConfigError(path + ": [role_to_recipients] is required, with at least the \"*\" key");
+    }
+    for (const auto& [k, v] : *r) {
+        std::string role(k.str());
+        std::vector<std::string> list;
+        if (auto str = v.value<std::string>(); v.is_string()) {
+            list.push_back(*str);
+        } else if (const toml::array* arr = v.as_array()) {
+            for (const auto& item : *arr) {
+                auto sv = item.value<std::string>();
+                if (!item.is_string() || !sv) {
+                    throw ConfigError(where(path, item, "role_to_recipients." + role) +
+                                      ": recipients must be strings");
+                }
+                list.push_back(*sv);
+            }
+        } else {
+            throw ConfigError(where(path, v, "role_to_recipients." + role) +
+                              ": must be a string or an array of strings");
+        }
+        for (const auto& item : list) {
+            if (item.empty()) {
+                throw ConfigError(where(path, v, "role_to_recipients." + role) + ": empty recipient");
+            }
+        }
+        c.roleToRecipients[role] = list;
+    }
+    if (!c.roleToRecipients.count("*")) {
+        throw ConfigError(where(path, *r, "role_to_recipients") + ": the \"*\" key is required");
+    }
+
+    if (const toml::table* l = section(path, root, "log")) {
+        const std::string s = "log.";
+        c.log.output = getString(path, *l, s, "output", c.log.output);
+        c.log.severity = getString(path, *l, s, "severity", c.log.severity);
+        c.log.format = getString(path, *l, s, "format", c.log.format);
+        common::Severity sev;
+        if (!common::parseSeverity(c.log.severity, sev)) {
+            throw ConfigError(where(path, *l->get("severity"), s + "severity") +
+                              ": must be DEBUG, INFO, WARN or ERROR");
+        }
+        if (c.log.format != "text" && c.log.format != "json") {
+            throw ConfigError(where(path, *l->get("format"), s + "format") + ": must be \"text\" or \"json\"");
+        }
+        warnUnknown(path, *l, s, {"output", "severity", "format"}, c.warnings);
+    }
+    return c;
+}
+
+}  // namespace
+
+absl::StatusOr<Config> parseConfig(const std::string& text, const std::string& path) {
+    try {
+        toml::table root = toml::parse(text, path);
+        return build(root, path);
+    } catch (const toml::parse_error& e) {
+        return absl::InvalidArgumentError(path + ":" + std::to_string(e.source().begin.line) + ":" +
+                                          std::to_string(e.source().begin.column) + ": " +
+                                          std::string(e.description()));
+    } catch (const ConfigError& e) {
+        return absl::InvalidArgumentError(e.what());
+    }
+}
+
+absl::StatusOr<Config> loadConfig(const std::string& path) {
+    auto text = common::readFile(path);
+    if (!text.ok()) {
+        return text.status();
+    }
+    return parseConfig(*text, path);
+}
+
+}  // namespace tmsteams::plugin

@@ -1,0 +1,58 @@
+// The plugin's TOML configuration, compatible with the Go plugin's /etc/teleport-msteams.toml.
+// Errors name the file, line and key; unknown keys produce warnings.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <absl/status/statusor.h>
+
+namespace tmsteams::plugin {
+
+struct TeleportConfig {
+    std::string addr = "localhost:3025";
+    std::string identity;
+    bool refreshIdentity = false;
+    std::chrono::seconds refreshIdentityInterval{60};
+    std::string clientKey;
+    std::string clientCrt;
+    std::string rootCas;
+};
+
+struct MsApiConfig {
+    std::string appId;
+    std::string appSecret;  // the secret itself, read from the file when configured as a path
+    std::string tenantId;
+    std::string teamsAppId;
+    std::string region = "emea";
+    std::string loginEndpoint = "https://login.microsoftonline.com";
+    std::string graphEndpoint = "https://graph.microsoft.com";
+    std::string botEndpoint = "https://smba.trafficmanager.net";
+    std::string graphScope = "https://graph.microsoft.com/.default";
+    std::string botScope = "https://api.botframework.com/.default";
+    std::string caFile;
+};
+
+struct LogConfig {
+    std::string output = "stderr";
+    std::string severity = "INFO";
+    std::string format = "text";
+};
+
+struct Config {
+    std::string path;
+    bool preload = false;
+    TeleportConfig teleport;
+    MsApiConfig msapi;
+    std::map<std::string, std::vector<std::string>> roleToRecipients;
+    LogConfig log;
+    std::vector<std::string> warnings;  // "FILE:LINE: KEY: unknown key", ...
+};
+
+absl::StatusOr<Config> loadConfig(const std::string& path);
+// Parses TOML text; `path` is used in messages and to resolve nothing else.
+absl::StatusOr<Config> parseConfig(const std::string& text, const std::string& path);
+
+}  // namespace tmsteams::plugin

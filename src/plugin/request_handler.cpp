@@ -1,0 +1,584 @@
+// The plugin's reaction to access-request events.
+#include "plugin/request_handler.h"
+
+#include <algorithm>
+#include <ctime>
+#include <future>
+#include <set>
+
+#include "common/backoff.h"
+#include "common/log.h"
+#include "teams/recipient.h"
+#include "teleport/proto_time.h"
+
+namespace tmsteams::plugin {
+
+namespace {
+
+using teams::CardStatus;
+
+std::string rfc3339(std::chrono::system_clock::time_point t) {
+    std::time_t tt = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+std::string rfc822(std::chrono::system_clock::time_point t) {
+    std::time_t tt = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[40];
+    std::strftime(buf, sizeof buf, "%d %b %y %H:%M UTC", &tm);
+    return buf;
+}
+
+const char* resolutionFor(types::RequestState s) {
+    switch (s) {
+    case types::APPROVED: return "APPROVED";
+    case types::DENIED: return "DENIED";
+    case types::PROMOTED: return "PROMOTED";
+    default: return "";
+    }
+}
+
+CardStatus statusFor(const std::string& resolution) {
+    if (resolution == "APPROVED") return CardStatus::Approved;
+    if (resolution == "DENIED") return CardStatus::Denied;
+    if (resolution == "PROMOTED") return CardStatus::Promoted;
+    if (resolution == "EXPIRED") return CardStatus::Expired;
+    return CardStatus::Pending;
+}
+
+PluginData fromRequest(const types::AccessRequestV3& req) {
+    PluginData d;
+    d.user = req.spec().user();
+    d.roles.assign(req.spec().roles().begin(), req.spec().roles().end());
+    for (const auto& r : req.spec().requestedresourceids()) {
+        d.resources.push_back(resourceName(r));
+    }
+    d.requestReason = req.spec().requestreason();
+    d.suggestedReviewers.assign(req.spec().suggestedreviewers().begin(), req.spec().suggestedreviewers().end());
+    if (auto md = teleport::fromProtoTime(req.spec().maxduration())) {
+        d.maxDuration = rfc3339(*md);
+    }
+    return d;
+}
+
+std::vector<std::string> missingRecipients(const PluginData& d) {
+    std::set<std::string> have;
+    for (const auto& m : d.messages) {
+        have.insert(m.rid);
+    }
+    std::vector<std::string> out;
+    for (const auto& r : d.recipients) {
+        if (!have.count(r)) {
+            out.push_back(r);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string resourceName(const types::ResourceID& id) {
+    std::string out = "/" + id.clustername() + "/" + id.kind() + "/" + id.name();
+    if (!id.subresourcename().empty()) {
+        out += "/" + id.subresourcename();
+    }
+    return out;
+}
+
+std::string requestUrl(const std::string& proxyAddr, const std::string& requestId) {
+    if (proxyAddr.empty()) {
+        return "";
+    }
+    std::string base = proxyAddr;
+    if (base.find("://") == std::string::npos) {
+        base = "https://" + base;
+    }
+    if (base.size() > 4 && base.compare(base.size() - 4, 4, ":443") == 0) {
+        base.resize(base.size() - 4);
+    }
+    while (!base.empty() && base.back() == '/') {
+        base.pop_back();
+    }
+    std::string id;
+    for (char c : requestId) {
+        if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '~') {
+            id += c;
+        } else {
+            char buf[4];
+            std::snprintf(buf, sizeof buf, "%%%02X", static_cast<unsigned char>(c));
+            id += buf;
+        }
+    }
+    return base + "/web/requests/" + id;
+}
+
+RequestHandler::RequestHandler(teleport::AuthClient& auth, teams::Messenger& messenger, common::Clock& clock,
+                               HandlerSettings settings, RetryScheduler scheduleRetry)
+    : auth_(auth), messenger_(messenger), clock_(clock), settings_(std::move(settings)),
+      scheduleRetry_(std::move(scheduleRetry)) {}
+
+std::vector<std::string> RequestHandler::recipientsFor(const types::AccessRequestV3& req) const {
+    std::vector<std::string> out;
+    std::set<std::string> seen;
+    auto add = [&](const std::string& r) {
+        if (!r.empty() && seen.insert(r).second) {
+            out.push_back(r);
+        }
+    };
+    auto star = settings_.roleToRecipients.find("*");
+    bool any = false;
+    for (const auto& role : req.spec().roles()) {
+        auto it = settings_.roleToRecipients.find(role);
+        if (it == settings_.roleToRecipients.end()) {
+            it = star;
+        }
+        if (it != settings_.roleToRecipients.end()) {
+            any = true;
+            for (const auto& r : it->second) {
+                add(r);
+            }
+        }
+    }
+    if (!any && star != settings_.roleToRecipients.end()) {
+        for (const auto& r : star->second) {
+            add(r);  // resource requests name no roles
+        }
+    }
+    for (const auto& r : req.spec().suggestedreviewers()) {
+        if (teams::looksLikeEmail(r)) {
+            add(r);
+        }
+    }
+    return out;
+}
+
+teams::CardData RequestHandler::cardFor(const types::AccessRequestV3& req) const {
+    teams::CardData c;
+    const auto& spec = req.spec();
+    c.requestId = req.metadata().name();
+    c.cluster = settings_.clusterName;
+    c.user = spec.user();
+    c.roles.assign(spec.roles().begin(), spec.roles().end());
+    for (const auto& r : spec.requestedresourceids()) {
+        c.resources.push_back(resourceName(r));
+    }
+    c.reason = spec.requestreason();
+    c.status = statusFor(resolutionFor(spec.state()));
+    c.resolveReason = spec.resolvereason();
+    c.accessList = spec.accesslist().title().empty() ? spec.accesslist().name() : spec.accesslist().title();
+    for (const auto& r : spec.reviews()) {
+        c.reviews.push_back({r.author(), types::RequestState_Name(r.proposedstate()), r.reason(),
+                             teleport::fromProtoTime(r.created())});
+        if (r.proposedstate() == types::APPROVED) {
+            ++c.approvals;
+        }
+    }
+    for (const auto& t : spec.thresholds()) {
+        c.approvalsNeeded = std::max<int>(c.approvalsNeeded, static_cast<int>(t.approve()));
+    }
+    c.suggestedReviewers.assign(spec.suggestedreviewers().begin(), spec.suggestedreviewers().end());
+    if (req.metadata().has_expires()) {
+        c.requestExpires = teleport::fromProtoTime(req.metadata().expires());
+    }
+    c.accessExpires = teleport::fromProtoTime(spec.expires());
+    c.webUrl = requestUrl(settings_.webProxyAddr, c.requestId);
+    return c;
+}
+
+std::string RequestHandler::newLease() const {
+    auto until = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     (clock_.now() + settings_.claimLease).time_since_epoch()).count();
+    return settings_.instanceId + " " + std::to_string(until);
+}
+
+bool RequestHandler::heldByOther(const std::string& claim) const {
+    if (claim.empty()) {
+        return false;
+    }
+    auto space = claim.rfind(' ');
+    if (space == std::string::npos) {
+        return false;
+    }
+    if (claim.substr(0, space) == settings_.instanceId) {
+        return false;
+    }
+    long long until = std::atoll(claim.c_str() + space + 1);
+    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch()).count();
+    return until > now;
+}
+
+absl::StatusOr<std::optional<PluginData>> RequestHandler::casUpdate(const std::string& id, const Modify& modify,
+                                                                    std::stop_token stop) {
+    common::Backoff backoff(std::chrono::milliseconds(5), std::chrono::milliseconds(1000));
+    for (int attempt = 0; attempt < 40; ++attempt) {
+        auto raw = auth_.getPluginData(id);
+        if (!raw.ok()) {
+            return raw.status();
+        }
+        std::optional<PluginData> old;
+        if (raw->has_value()) {
+            old = decodePluginData(**raw);
+        }
+        auto next = modify(old);
+        if (!next) {
+            return std::optional<PluginData>();
+        }
+        auto set = encodePluginData(*next);
+        std::map<std::string, std::string> expect;
+        if (raw->has_value()) {
+            const auto& stored = **raw;
+            expect = stored;
+            for (const auto& [k, v] : set) {
+                expect.emplace(k, "");
+            }
+        } else {
+            expect = emptyExpectation();
+        }
+        auto s = auth_.updatePluginData(id, set, expect);
+        if (s.ok()) {
+            return next;
+        }
+        if (s.code() != absl::StatusCode::kAborted) {
+            return s;
+        }
+        ++stats_.casConflicts;
+        if (!clock_.sleepFor(backoff.next(), stop)) {
+            return absl::CancelledError("stopped");
+        }
+    }
+    return absl::AbortedError("plugin data of " + id + " kept changing; gave up after 40 attempts");
+}
+
+absl::Status RequestHandler::onRequest(const types::AccessRequestV3& req, std::stop_token stop) {
+    if (req.kind() != "access_request") {
+        return absl::InvalidArgumentError("unexpected resource kind \"" + req.kind() + "\"");
+    }
+    switch (req.spec().state()) {
+    case types::PENDING:
+        return onPending(req, stop);
+    case types::APPROVED:
+    case types::DENIED:
+    case types::PROMOTED:
+        return onResolved(req, stop);
+    default:
+        common::logWarn("access request in an unknown state", {{"request", req.metadata().name()},
+                                                              {"state", std::to_string(req.spec().state())}});
+        return absl::OkStatus();
+    }
+}
+
+absl::Status RequestHandler::onPending(const types::AccessRequestV3& req, std::stop_token stop) {
+    const std::string id = req.metadata().name();
+    const auto recipients = recipientsFor(req);
+    const std::string lease = newLease();
+    bool otherHolds = false;
+    auto claimed = casUpdate(
+        id,
+        [&](const std::optional<PluginData>& old) -> std::optional<PluginData> {
+            otherHolds = false;
+            if (!old) {
+                PluginData d = fromRequest(req);
+                d.recipients = recipients;
+                d.hasRecipients = true;
+                d.claim = lease;
+                return d;
+            }
+            // Data the Go plugin wrote has no recipient list: its cards exist, never re-post.
+            if (!old->resolution.empty() || !old->hasRecipients || missingRecipients(*old).empty()) {
+                return std::nullopt;
+            }
+            if (heldByOther(old->claim)) {
+                otherHolds = true;
+                return std::nullopt;
+            }
+            PluginData d = *old;
+            d.claim = lease;
+            return d;
+        },
+        stop);
+    if (!claimed.ok()) {
+        return claimed.status();
+    }
+    if (claimed->has_value()) {
+        if (recipients.empty() && (*claimed)->messages.empty()) {
+            common::logWarn("no recipients for access request", {{"request", id}});
+        }
+        if (auto s = deliver(req, **claimed, lease, stop); !s.ok()) {
+            common::logWarn("some cards were not delivered; will retry", {{"request", id},
+                                                                         {"error", std::string(s.message())}});
+        }
+    } else if (otherHolds) {
+        // Another replica is delivering; look again once its lease ends.
+        scheduleRetry_(id, settings_.claimLease + std::chrono::seconds(1));
+    }
+    return updateReviews(req, stop);
+}
+
+absl::Status RequestHandler::deliver(const types::AccessRequestV3& req, const PluginData& data,
+                                     const std::string& lease, std::stop_token stop) {
+    const std::string id = req.metadata().name();
+    const auto missing = missingRecipients(data);
+    const std::string activity = teams::buildActivity(cardFor(req));
+    const auto deadline = clock_.steadyNow() + settings_.recipientDeadline;
+    std::mutex recordMu;  // one plugin-data write at a time from this fan-out
+    std::vector<std::string> failed;
+    absl::Status recordError;
+    std::vector<std::future<void>> posts;
+    for (const auto& rid : missing) {
+        posts.push_back(std::async(std::launch::async, [&, rid] {
+            auto posted = messenger_.post(rid, activity, deadline, stop);
+            std::lock_guard lock(recordMu);
+            if (!posted.ok()) {
+                ++stats_.cardFailures;
+                failed.push_back(rid);
+                common::logError("cannot post the card", {{"request", id}, {"recipient", rid},
+                                                         {"error", std::string(posted.status().message())}});
+                return;
+            }
+            ++stats_.cardsPosted;
+            StoredMessage msg{*posted, rfc822(clock_.now()), rid};
+            // Record at once, so a crash after this point never re-posts this card.
+            auto recorded = casUpdate(
+                id,
+                [&](const std::optional<PluginData>& old) -> std::optional<PluginData> {
+                    PluginData d = old ? *old : data;
+                    d.messages.push_back(msg);
+                    return d;
+                },
+                stop);
+            if (!recorded.ok()) {
+                recordError = recorded.status();
+                common::logError("posted a card but cannot record it", {{"request", id}, {"recipient", rid},
+                                                                       {"error", std::string(recorded.status().message())}});
+            } else {
+                common::logInfo("card posted", {{"request", id}, {"recipient", rid}, {"activity", *posted}});
+            }
+        }));
+    }
+    for (auto& f : posts) {
+        f.get();
+    }
+    // Release the claim and see whether the request moved on while we were posting.
+    std::vector<StoredMessage> ours;
+    auto released = casUpdate(
+        id,
+        [&](const std::optional<PluginData>& old) -> std::optional<PluginData> {
+            if (!old || old->claim != lease) {
+                return std::nullopt;
+            }
+            PluginData d = *old;
+            d.claim.clear();
+            return d;
+        },
+        stop);
+    auto current = auth_.getPluginData(id);
+    if (current.ok() && current->has_value()) {
+        PluginData now = decodePluginData(**current);
+        bool stale = now.reviewsCount > req.spec().reviews_size() || !now.resolution.empty();
+        if (stale) {
+            std::set<std::string> posted(missing.begin(), missing.end());
+            for (const auto& m : now.messages) {
+                if (posted.count(m.rid)) {
+                    ours.push_back(m);
+                }
+            }
+            if (auto r = refresh(id, ours, stop); !r.ok()) {
+                common::logWarn("cannot refresh cards posted while the request changed",
+                                {{"request", id}, {"error", std::string(r.message())}});
+                scheduleRedelivery(id);
+            }
+        }
+    }
+    if (!failed.empty()) {
+        scheduleRedelivery(id);
+        return absl::UnavailableError(std::to_string(failed.size()) + " of " + std::to_string(missing.size()) +
+                                      " cards not delivered yet");
+    }
+    {
+        std::lock_guard lock(retryMu_);
+        retryAttempts_.erase(id);
+    }
+    if (!released.ok()) {
+        return released.status();
+    }
+    return recordError;
+}
+
+absl::Status RequestHandler::updateReviews(const types::AccessRequestV3& req, std::stop_token stop) {
+    const int n = req.spec().reviews_size();
+    if (n == 0) {
+        return absl::OkStatus();
+    }
+    auto won = casUpdate(
+        req.metadata().name(),
+        [&](const std::optional<PluginData>& old) -> std::optional<PluginData> {
+            if (!old || !old->resolution.empty() || old->reviewsCount >= n) {
+                return std::nullopt;
+            }
+            PluginData d = *old;
+            d.reviewsCount = n;
+            return d;
+        },
+        stop);
+    if (!won.ok()) {
+        return won.status();
+    }
+    if (won->has_value()) {
+        updateAll(req.metadata().name(), (*won)->messages, teams::buildActivity(cardFor(req)), stop);
+    }
+    return absl::OkStatus();
+}
+
+absl::Status RequestHandler::onResolved(const types::AccessRequestV3& req, std::stop_token stop) {
+    const std::string tag = resolutionFor(req.spec().state());
+    const int n = req.spec().reviews_size();
+    auto won = casUpdate(
+        req.metadata().name(),
+        [&](const std::optional<PluginData>& old) -> std::optional<PluginData> {
+            if (!old || !old->resolution.empty()) {
+                return std::nullopt;  // never notified, or another replica already updated
+            }
+            PluginData d = *old;
+            d.resolution = tag;
+            d.resolveReason = req.spec().resolvereason();
+            d.reviewsCount = std::max(d.reviewsCount, n);
+            return d;
+        },
+        stop);
+    if (!won.ok()) {
+        return won.status();
+    }
+    if (won->has_value()) {
+        common::logInfo("access request resolved", {{"request", req.metadata().name()}, {"state", tag}});
+        updateAll(req.metadata().name(), (*won)->messages, teams::buildActivity(cardFor(req)), stop);
+    }
+    return absl::OkStatus();
+}
+
+absl::Status RequestHandler::onDeleted(const std::string& id, std::stop_token stop) {
+    auto won = casUpdate(
+        id,
+        [&](const std::optional<PluginData>& old) -> std::optional<PluginData> {
+            if (!old || !old->resolution.empty()) {
+                return std::nullopt;
+            }
+            PluginData d = *old;
+            d.resolution = "EXPIRED";
+            return d;
+        },
+        stop);
+    if (!won.ok()) {
+        return won.status();
+    }
+    if (won->has_value()) {
+        common::logInfo("access request expired", {{"request", id}});
+        return refresh(id, (*won)->messages, stop);
+    }
+    return absl::OkStatus();
+}
+
+absl::Status RequestHandler::refresh(const std::string& id, const std::vector<StoredMessage>& messages,
+                                     std::stop_token stop) {
+    if (messages.empty()) {
+        return absl::OkStatus();
+    }
+    auto req = auth_.getAccessRequest(id);
+    if (!req.ok()) {
+        return req.status();
+    }
+    std::string activity;
+    if (req->has_value()) {
+        activity = teams::buildActivity(cardFor(**req));
+    } else {
+        auto raw = auth_.getPluginData(id);
+        if (!raw.ok()) {
+            return raw.status();
+        }
+        PluginData d = raw->has_value() ? decodePluginData(**raw) : PluginData{};
+        teams::CardData c;
+        c.requestId = id;
+        c.cluster = settings_.clusterName;
+        c.user = d.user;
+        c.roles = d.roles;
+        c.resources = d.resources;
+        c.reason = d.requestReason;
+        c.resolveReason = d.resolveReason;
+        c.status = d.resolution.empty() ? CardStatus::Expired : statusFor(d.resolution);
+        activity = teams::buildActivity(c);
+    }
+    updateAll(id, messages, activity, stop);
+    return absl::OkStatus();
+}
+
+void RequestHandler::updateAll(const std::string& id, const std::vector<StoredMessage>& messages,
+                               const std::string& activity, std::stop_token stop) {
+    const auto deadline = clock_.steadyNow() + settings_.recipientDeadline;
+    std::vector<std::future<bool>> updates;
+    for (const auto& m : messages) {
+        updates.push_back(std::async(std::launch::async, [&, m] {
+            auto s = messenger_.update(m.rid, m.id, activity, deadline, stop);
+            if (!s.ok()) {
+                ++stats_.cardFailures;
+                common::logError("cannot update the card", {{"request", id}, {"recipient", m.rid},
+                                                           {"error", std::string(s.message())}});
+                return false;
+            }
+            ++stats_.cardsUpdated;
+            common::logInfo("card updated", {{"request", id}, {"recipient", m.rid}});
+            return true;
+        }));
+    }
+    bool allOk = true;
+    for (auto& u : updates) {
+        allOk = u.get() && allOk;
+    }
+    if (!allOk) {
+        scheduleRedelivery(id);
+    }
+}
+
+void RequestHandler::scheduleRedelivery(const std::string& id) {
+    int attempt;
+    {
+        std::lock_guard lock(retryMu_);
+        attempt = retryAttempts_[id]++;
+    }
+    // 5 s, 10 s, 20 s ... capped at 5 minutes; the catch-up after a restart also retries.
+    auto delay = std::chrono::milliseconds(5000) * (1 << std::min(attempt, 6));
+    scheduleRetry_(id, std::min<std::chrono::milliseconds>(delay, std::chrono::minutes(5)));
+}
+
+absl::Status RequestHandler::redeliver(const std::string& id, std::stop_token stop) {
+    auto req = auth_.getAccessRequest(id);
+    if (!req.ok()) {
+        scheduleRedelivery(id);
+        return req.status();
+    }
+    if (!req->has_value()) {
+        return onDeleted(id, stop);
+    }
+    if ((*req)->spec().state() == types::PENDING) {
+        return onPending(**req, stop);
+    }
+    // Resolved: make sure every card shows it (a failed update is retried here).
+    auto raw = auth_.getPluginData(id);
+    if (!raw.ok()) {
+        return raw.status();
+    }
+    if (raw->has_value()) {
+        PluginData d = decodePluginData(**raw);
+        if (d.resolution.empty()) {
+            return onResolved(**req, stop);
+        }
+        return refresh(id, d.messages, stop);
+    }
+    return absl::OkStatus();
+}
+
+}  // namespace tmsteams::plugin

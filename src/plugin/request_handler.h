@@ -1,0 +1,95 @@
+// The plugin's reaction to access-request events: claim a new request, post a card to every
+// recipient concurrently, record each card in plugin data, and keep every card current as
+// reviews arrive and the request is approved, denied, promoted or expires. Every write is a
+// compare-and-swap, so replicas of the daemon (and the Go plugin) cooperate safely.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include <absl/status/statusor.h>
+
+#include "common/clock.h"
+#include "plugin/plugin_data.h"
+#include "teams/card.h"
+#include "teams/messenger.h"
+#include "teleport/auth_client.h"
+
+namespace tmsteams::plugin {
+
+struct HandlerSettings {
+    std::string instanceId;     // tells our claims from other replicas'
+    std::string clusterName;
+    std::string webProxyAddr;   // empty when the cluster has no web UI link
+    std::map<std::string, std::vector<std::string>> roleToRecipients;
+    std::chrono::milliseconds recipientDeadline{std::chrono::seconds(60)};
+    std::chrono::milliseconds claimLease{std::chrono::seconds(45)};
+};
+
+struct HandlerStats {
+    std::atomic<uint64_t> cardsPosted{0};
+    std::atomic<uint64_t> cardsUpdated{0};
+    std::atomic<uint64_t> cardFailures{0};
+    std::atomic<uint64_t> casConflicts{0};
+};
+
+class RequestHandler {
+public:
+    // `scheduleRetry(id, delay)` must call redeliver(id) later (on the request's queue).
+    using RetryScheduler = std::function<void(const std::string&, std::chrono::milliseconds)>;
+
+    RequestHandler(teleport::AuthClient& auth, teams::Messenger& messenger, common::Clock& clock,
+                   HandlerSettings settings, RetryScheduler scheduleRetry);
+
+    absl::Status onRequest(const types::AccessRequestV3& request, std::stop_token stop = {});
+    absl::Status onDeleted(const std::string& requestId, std::stop_token stop = {});
+    // Delivers cards that are still missing and brings every card up to date.
+    absl::Status redeliver(const std::string& requestId, std::stop_token stop = {});
+
+    // The configured recipients for the request's roles (each role's list, else "*"), plus
+    // suggested reviewers that are email addresses; without duplicates.
+    std::vector<std::string> recipientsFor(const types::AccessRequestV3& request) const;
+    teams::CardData cardFor(const types::AccessRequestV3& request) const;
+    const HandlerStats& stats() const { return stats_; }
+
+private:
+    using Modify = std::function<std::optional<PluginData>(const std::optional<PluginData>&)>;
+    // Read, modify, compare-and-swap, retried on conflict. nullopt: `modify` chose not to write.
+    absl::StatusOr<std::optional<PluginData>> casUpdate(const std::string& id, const Modify& modify,
+                                                        std::stop_token stop);
+    absl::Status onPending(const types::AccessRequestV3& request, std::stop_token stop);
+    absl::Status onResolved(const types::AccessRequestV3& request, std::stop_token stop);
+    absl::Status deliver(const types::AccessRequestV3& request, const PluginData& data,
+                         const std::string& lease, std::stop_token stop);
+    absl::Status updateReviews(const types::AccessRequestV3& request, std::stop_token stop);
+    // Re-renders from the current truth (the request, else plugin data) and updates `messages`.
+    absl::Status refresh(const std::string& id, const std::vector<StoredMessage>& messages, std::stop_token stop);
+    void updateAll(const std::string& id, const std::vector<StoredMessage>& messages,
+                   const std::string& activity, std::stop_token stop);
+    void scheduleRedelivery(const std::string& id);
+    std::string newLease() const;
+    bool heldByOther(const std::string& claim) const;
+
+    teleport::AuthClient& auth_;
+    teams::Messenger& messenger_;
+    common::Clock& clock_;
+    const HandlerSettings settings_;
+    RetryScheduler scheduleRetry_;
+    HandlerStats stats_;
+    std::mutex retryMu_;  // guards retryAttempts_
+    std::map<std::string, int> retryAttempts_;
+};
+
+// Teleport's resource id as the web UI and tsh show it: /cluster/kind/name[/sub].
+std::string resourceName(const types::ResourceID& id);
+// The web UI link for a request, from the proxy's public address.
+std::string requestUrl(const std::string& proxyAddr, const std::string& requestId);
+
+}  // namespace tmsteams::plugin

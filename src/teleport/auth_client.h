@@ -1,0 +1,51 @@
+// What the plugin needs from Teleport's Auth Service. Errors use absl codes: kAborted when a
+// plugin-data compare-and-swap found other values, kPermissionDenied for RBAC refusals,
+// kUnavailable for outages.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <absl/status/statusor.h>
+
+#include "authservice.pb.h"
+#include "types.pb.h"
+
+namespace tmsteams::teleport {
+
+using PluginDataMap = std::map<std::string, std::string>;
+
+// A server stream of watch events.
+class WatchStream {
+public:
+    virtual ~WatchStream() = default;
+    // Blocks for the next event; false when the stream ended (see finish()).
+    virtual bool next(proto::Event& event) = 0;
+    // Ends the stream from another thread.
+    virtual void cancel() = 0;
+    // Why the stream ended.
+    virtual absl::Status finish() = 0;
+};
+
+class AuthClient {
+public:
+    virtual ~AuthClient() = default;
+
+    virtual absl::StatusOr<proto::PingResponse> ping() = 0;
+    virtual std::unique_ptr<WatchStream> watchAccessRequests() = 0;
+    // This plugin's entry on one request; nullopt when there is none.
+    virtual absl::StatusOr<std::optional<PluginDataMap>> getPluginData(const std::string& requestId) = 0;
+    // Every request that carries an entry of this plugin.
+    virtual absl::StatusOr<std::map<std::string, PluginDataMap>> listPluginData() = 0;
+    // Conditional write: `set` "" deletes a key; non-empty `expect` must match (else kAborted).
+    virtual absl::Status updatePluginData(const std::string& requestId, const PluginDataMap& set,
+                                          const PluginDataMap& expect) = 0;
+    // All access requests (ListAccessRequests, or GetAccessRequestsV2 on older clusters).
+    virtual absl::StatusOr<std::vector<types::AccessRequestV3>> listAccessRequests() = 0;
+    virtual absl::StatusOr<std::optional<types::AccessRequestV3>> getAccessRequest(const std::string& id) = 0;
+};
+
+}  // namespace tmsteams::teleport

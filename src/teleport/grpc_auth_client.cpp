@@ -1,0 +1,179 @@
+// AuthClient over grpc++.
+#include "teleport/grpc_auth_client.h"
+
+#include "teleport/grpc_channel.h"
+
+namespace tmsteams::teleport {
+
+namespace {
+constexpr std::chrono::seconds CallTimeout{15};
+constexpr const char* KindAccessRequest = "access_request";
+
+class GrpcWatchStream final : public WatchStream {
+public:
+    explicit GrpcWatchStream(proto::AuthService::Stub& stub) {
+        prepareContext(ctx_, std::chrono::milliseconds(0));
+        proto::Watch w;
+        w.add_kinds()->set_kind(KindAccessRequest);
+        reader_ = stub.WatchEvents(&ctx_, w);
+    }
+    ~GrpcWatchStream() override {
+        ctx_.TryCancel();
+        if (!finished_) {
+            proto::Event drain;
+            while (reader_->Read(&drain)) {
+            }
+            reader_->Finish();
+        }
+    }
+    // WatchStream
+    bool next(proto::Event& event) override { return reader_->Read(&event); }
+    void cancel() override { ctx_.TryCancel(); }
+    absl::Status finish() override {
+        finished_ = true;
+        return fromGrpc(reader_->Finish(), "watch access requests");
+    }
+
+private:
+    grpc::ClientContext ctx_;
+    std::unique_ptr<grpc::ClientReader<proto::Event>> reader_;
+    bool finished_ = false;
+};
+}  // namespace
+
+absl::Status fromGrpc(const grpc::Status& s, const std::string& what) {
+    if (s.ok()) {
+        return absl::OkStatus();
+    }
+    auto code = s.error_code() == grpc::FAILED_PRECONDITION ? absl::StatusCode::kAborted
+                                                            : static_cast<absl::StatusCode>(s.error_code());
+    return absl::Status(code, what + ": " + s.error_message());
+}
+
+GrpcAuthClient::GrpcAuthClient(const std::string& addr, const TlsCredentials& creds, std::string pluginName)
+    : channel_(makeAuthChannel(addr, creds)), stub_(proto::AuthService::NewStub(channel_)),
+      plugin_(std::move(pluginName)) {}
+
+absl::StatusOr<proto::PingResponse> GrpcAuthClient::ping() {
+    grpc::ClientContext ctx;
+    prepareContext(ctx, CallTimeout);
+    proto::PingResponse resp;
+    auto s = stub_->Ping(&ctx, proto::PingRequest(), &resp);
+    if (!s.ok()) {
+        return fromGrpc(s, "ping the Auth Service");
+    }
+    return resp;
+}
+
+std::unique_ptr<WatchStream> GrpcAuthClient::watchAccessRequests() {
+    return std::make_unique<GrpcWatchStream>(*stub_);
+}
+
+absl::StatusOr<std::optional<PluginDataMap>> GrpcAuthClient::getPluginData(const std::string& requestId) {
+    grpc::ClientContext ctx;
+    prepareContext(ctx, CallTimeout);
+    types::PluginDataFilter f;
+    f.set_kind(KindAccessRequest);
+    f.set_resource(requestId);
+    f.set_plugin(plugin_);
+    proto::PluginDataSeq seq;
+    auto s = stub_->GetPluginData(&ctx, f, &seq);
+    if (!s.ok()) {
+        return fromGrpc(s, "read plugin data");
+    }
+    for (const auto& pd : seq.plugindata()) {
+        auto it = pd.spec().entries().find(plugin_);
+        if (it != pd.spec().entries().end() && !it->second.data().empty()) {
+            return std::optional<PluginDataMap>(PluginDataMap(it->second.data().begin(), it->second.data().end()));
+        }
+    }
+    return std::optional<PluginDataMap>();
+}
+
+absl::StatusOr<std::map<std::string, PluginDataMap>> GrpcAuthClient::listPluginData() {
+    grpc::ClientContext ctx;
+    prepareContext(ctx, CallTimeout);
+    types::PluginDataFilter f;
+    f.set_kind(KindAccessRequest);
+    f.set_plugin(plugin_);
+    proto::PluginDataSeq seq;
+    auto s = stub_->GetPluginData(&ctx, f, &seq);
+    if (!s.ok()) {
+        return fromGrpc(s, "list plugin data");
+    }
+    std::map<std::string, PluginDataMap> out;
+    for (const auto& pd : seq.plugindata()) {
+        auto it = pd.spec().entries().find(plugin_);
+        if (it != pd.spec().entries().end()) {
+            out[pd.metadata().name()] = PluginDataMap(it->second.data().begin(), it->second.data().end());
+        }
+    }
+    return out;
+}
+
+absl::Status GrpcAuthClient::updatePluginData(const std::string& requestId, const PluginDataMap& set,
+                                              const PluginDataMap& expect) {
+    grpc::ClientContext ctx;
+    prepareContext(ctx, CallTimeout);
+    types::PluginDataUpdateParams p;
+    p.set_kind(KindAccessRequest);
+    p.set_resource(requestId);
+    p.set_plugin(plugin_);
+    p.mutable_set()->insert(set.begin(), set.end());
+    p.mutable_expect()->insert(expect.begin(), expect.end());
+    google::protobuf::Empty empty;
+    return fromGrpc(stub_->UpdatePluginData(&ctx, p, &empty), "update plugin data");
+}
+
+absl::StatusOr<std::vector<types::AccessRequestV3>> GrpcAuthClient::listAccessRequests() {
+    std::vector<types::AccessRequestV3> out;
+    proto::ListAccessRequestsRequest req;
+    req.set_limit(500);
+    for (;;) {
+        grpc::ClientContext ctx;
+        prepareContext(ctx, CallTimeout);
+        proto::ListAccessRequestsResponse resp;
+        auto s = stub_->ListAccessRequests(&ctx, req, &resp);
+        if (s.error_code() == grpc::UNIMPLEMENTED) {
+            break;  // older cluster: fall back to the streaming RPC
+        }
+        if (!s.ok()) {
+            return fromGrpc(s, "list access requests");
+        }
+        out.insert(out.end(), resp.accessrequests().begin(), resp.accessrequests().end());
+        if (resp.nextkey().empty()) {
+            return out;
+        }
+        req.set_startkey(resp.nextkey());
+    }
+    grpc::ClientContext ctx;
+    prepareContext(ctx, std::chrono::seconds(60));
+    auto reader = stub_->GetAccessRequestsV2(&ctx, types::AccessRequestFilter());
+    types::AccessRequestV3 r;
+    while (reader->Read(&r)) {
+        out.push_back(r);
+    }
+    if (auto s = reader->Finish(); !s.ok()) {
+        return fromGrpc(s, "list access requests");
+    }
+    return out;
+}
+
+absl::StatusOr<std::optional<types::AccessRequestV3>> GrpcAuthClient::getAccessRequest(const std::string& id) {
+    grpc::ClientContext ctx;
+    prepareContext(ctx, CallTimeout);
+    types::AccessRequestFilter f;
+    f.set_id(id);
+    auto reader = stub_->GetAccessRequestsV2(&ctx, f);
+    types::AccessRequestV3 r;
+    std::optional<types::AccessRequestV3> found;
+    while (reader->Read(&r)) {
+        found = r;
+    }
+    if (auto s = reader->Finish(); !s.ok()) {
+        return fromGrpc(s, "read access request " + id);
+    }
+    return found;
+}
+
+}  // namespace tmsteams::teleport

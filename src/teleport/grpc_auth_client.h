@@ -1,0 +1,36 @@
+// AuthClient over grpc++ with mTLS to the Auth Service.
+#pragma once
+
+#include <memory>
+
+#include "authservice.grpc.pb.h"
+#include "teleport/auth_client.h"
+#include "teleport/identity_file.h"
+
+namespace tmsteams::teleport {
+
+class GrpcAuthClient final : public AuthClient {
+public:
+    GrpcAuthClient(const std::string& addr, const TlsCredentials& creds, std::string pluginName);
+
+    // AuthClient
+    absl::StatusOr<proto::PingResponse> ping() override;
+    std::unique_ptr<WatchStream> watchAccessRequests() override;
+    absl::StatusOr<std::optional<PluginDataMap>> getPluginData(const std::string& requestId) override;
+    absl::StatusOr<std::map<std::string, PluginDataMap>> listPluginData() override;
+    absl::Status updatePluginData(const std::string& requestId, const PluginDataMap& set,
+                                  const PluginDataMap& expect) override;
+    absl::StatusOr<std::vector<types::AccessRequestV3>> listAccessRequests() override;
+    absl::StatusOr<std::optional<types::AccessRequestV3>> getAccessRequest(const std::string& id) override;
+
+private:
+    std::shared_ptr<grpc::Channel> channel_;
+    std::unique_ptr<proto::AuthService::Stub> stub_;
+    const std::string plugin_;
+};
+
+// grpc::Status to absl::Status, with context; FAILED_PRECONDITION (Teleport's CompareFailed)
+// becomes kAborted so callers re-read and retry.
+absl::Status fromGrpc(const grpc::Status& s, const std::string& what);
+
+}  // namespace tmsteams::teleport
