@@ -125,6 +125,9 @@ void catalog(Exchange& ex, FakeState& state) {
 // Applies one fault description; returns an error message or "".
 std::string applyFault(const Object::Ptr& f, FakeState& state) {
     std::string route = f->optValue<std::string>("route", "any");
+    if (f->optValue<bool>("clear", false)) {
+        state.clearFaults();
+    }
     if (f->optValue<bool>("revokeTokens", false)) {
         state.revokeAllTokens();
     }

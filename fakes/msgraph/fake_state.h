@@ -110,6 +110,11 @@ public:
 
     // Faults and latency.
     void addFault(Fault f) { faults_.push_back(std::move(f)); }
+    // Drops pending faults and added latency.
+    void clearFaults() {
+        faults_.clear();
+        latency_.clear();
+    }
     std::optional<Fault> takeFault(const std::string& routeKey, const std::string& conversation);
     void setLatency(const std::string& route, std::chrono::milliseconds ms) { latency_[route] = ms; }
     std::chrono::milliseconds latencyFor(const std::string& routeKey) const;

@@ -28,7 +28,8 @@ const char* Usage = R"(usage: fake-tctl [--auth ADDR] [--identity FILE] COMMAND 
 commands:
   ping
   request create USER --roles R1,R2 [--reason TEXT] [--reviewers A,B] [--ttl DUR]
-                 [--access-ttl DUR] [--resource /CLUSTER/KIND/NAME]...   prints the new ID
+                 [--access-ttl DUR] [--resource /CLUSTER/KIND/NAME]... [--approvals N]
+                                    prints the new ID
   request ls [--state pending|approved|denied|promoted] [--user USER]
   request get ID                    the request as JSON
   request approve ID [--reason TEXT]
@@ -201,6 +202,12 @@ int cmdRequest(const Client& c, const Args& a) {
             if (seg.size() > 3) {
                 id->set_subresourcename(seg[3]);
             }
+        }
+        if (a.has("--approvals")) {
+            auto* t = spec->add_thresholds();
+            t->set_name("fake-tctl");
+            t->set_approve(static_cast<uint32_t>(std::stoul(a.get("--approvals"))));
+            t->set_deny(1);
         }
         auto now = std::chrono::system_clock::now();
         auto ttl = durationFlag(a, "--ttl", "1h");

@@ -1,0 +1,121 @@
+// teleport-msteams keeps its promises through restarts, outages, throttling and replicas.
+#define BOOST_TEST_MODULE daemon_resilience
+#include <boost/test/unit_test.hpp>
+
+#include <set>
+#include <thread>
+
+#include "support/plugin_env.h"
+
+using namespace tmsteams::testsupport;
+using namespace std::chrono_literals;
+namespace dir = tmsteams::testsupport::directory;
+
+BOOST_AUTO_TEST_CASE(request_created_while_stopped_gets_cards_after_start) {
+    PluginEnv env;
+    env.startDaemon();
+    BOOST_REQUIRE(env.stopDaemon() == 0);
+    auto id = env.createRequest("carol", "editor", {"--reason", "while you were away"});
+    env.startDaemon();
+    BOOST_TEST(env.waitForCards(id, 1, "PENDING"));
+}
+
+BOOST_AUTO_TEST_CASE(request_approved_while_stopped_is_updated_after_start) {
+    PluginEnv env;
+    env.startDaemon();
+    auto id = env.createRequest("carol", "editor");
+    auto gone = env.createRequest("carol", "editor");
+    BOOST_REQUIRE(env.waitForCards(id, 1, "PENDING"));
+    BOOST_REQUIRE(env.waitForCards(gone, 1, "PENDING"));
+    BOOST_REQUIRE(env.stopDaemon() == 0);
+    env.auth().tctlOk({"request", "approve", id, "--reason", "done while down"});
+    env.auth().tctlOk({"request", "rm", gone});
+    env.startDaemon(env.configPath());
+    BOOST_TEST(env.waitForCards(id, 1, "APPROVED"));
+    BOOST_TEST(env.waitForCards(gone, 1, "EXPIRED"));
+    BOOST_TEST(env.cards().size() == 2u);  // nothing re-posted
+}
+
+BOOST_AUTO_TEST_CASE(watch_stream_cut_and_auth_restart_lose_nothing) {
+    PluginEnv env;
+    env.startDaemon();
+    env.auth().tctlOk({"fake", "close-watchers", "--unavailable"});
+    auto a = env.createRequest("carol", "editor");
+    BOOST_TEST(env.waitForCards(a, 1, "PENDING"));
+    env.auth().kill9();
+    env.auth().restart();
+    auto b = env.createRequest("carol", "editor");
+    BOOST_TEST(env.waitForCards(b, 1, "PENDING"));
+    env.auth().tctlOk({"request", "approve", a});
+    BOOST_TEST(env.waitForCards(a, 1, "APPROVED"));
+}
+
+BOOST_AUTO_TEST_CASE(graph_429_storm_and_bot_503_outage_delay_but_lose_nothing) {
+    PluginEnv::Options o;
+    o.roleToRecipients = "\"*\" = [\"" + AliceMail + "\", \"" + BobMail + "\", \"" + CarolMail + "\"]\n";
+    PluginEnv env(o);
+    env.startDaemon();
+    env.graph().control("POST", "/_fake/faults",
+                        R"([{"route":"graph","status":429,"count":6,"retryAfter":1},
+                            {"route":"bot.post","status":503,"count":4}])");
+    auto id = env.createRequest("erin", "auditor");
+    BOOST_REQUIRE(env.waitForCards(id, 3, "PENDING", 40s));
+    BOOST_TEST(env.statCount("graph.users", 429) + env.statCount("graph.userInstalledApps", 429) +
+                   env.statCount("graph.chat", 429) == 6u);
+    BOOST_TEST(env.statCount("bot.post", 503) == 4u);
+    BOOST_TEST(env.statCount("bot.post", 201) == 3u);  // no duplicates
+    env.auth().tctlOk({"request", "approve", id});
+    BOOST_TEST(env.waitForCards(id, 3, "APPROVED"));
+}
+
+BOOST_AUTO_TEST_CASE(one_failing_recipient_does_not_hold_up_the_others) {
+    PluginEnv::Options o;
+    o.roleToRecipients = "\"*\" = [\"" + AliceMail + "\", \"" + BobMail + "\"]\n";
+    PluginEnv env(o);
+    env.startDaemon();
+    env.graph().control("POST", "/_fake/faults",
+                        R"({"route":"bot","status":500,"count":1000,"conversation":")" + PluginEnv::chatOf(dir::Bob) + R"("})");
+    auto start = std::chrono::steady_clock::now();
+    auto id = env.createRequest("carol", "auditor");
+    BOOST_REQUIRE(eventually([&] { return env.cardsFor(id).size() == 1; }, 10s));
+    BOOST_TEST((std::chrono::steady_clock::now() - start < 5s));
+    BOOST_TEST(env.cardsFor(id)[0].conversationId == PluginEnv::chatOf(dir::Alice));
+    // The fault clears; the undelivered card follows on its own.
+    env.graph().control("POST", "/_fake/faults", R"({"clear":true})");
+    BOOST_TEST(env.waitForCards(id, 2, "PENDING", 90s));
+}
+
+BOOST_AUTO_TEST_CASE(two_daemons_post_each_card_exactly_once) {
+    PluginEnv::Options o;
+    o.roleToRecipients = "\"*\" = [\"" + AliceMail + "\", \"" + BobMail + "\", \"" + ChannelUrl + "\"]\n";
+    PluginEnv env(o);
+    env.startDaemon();
+    env.startDaemon();
+    std::vector<std::string> ids;
+    for (int i = 0; i < 6; ++i) {
+        ids.push_back(env.createRequest("carol", "auditor", {"--reason", "r" + std::to_string(i)}));
+    }
+    for (const auto& id : ids) {
+        BOOST_TEST(env.waitForCards(id, 3, "PENDING"), id);
+    }
+    env.auth().tctlOk({"request", "approve", ids[0]});
+    BOOST_TEST(env.waitForCards(ids[0], 3, "APPROVED"));
+    std::this_thread::sleep_for(1s);
+    BOOST_TEST(env.cards().size() == 18u);
+    BOOST_TEST(env.statCount("bot.post", 201) == 18u);
+    // Each card of the approved request was updated once, not once per replica.
+    for (const auto& c : env.cardsFor(ids[0])) {
+        BOOST_TEST(c.updates == 1);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(plugin_data_conflicts_are_retried) {
+    PluginEnv env;
+    env.startDaemon();
+    env.auth().tctlOk({"fake", "fail-updates", "5"});
+    auto id = env.createRequest("carol", "editor");
+    BOOST_TEST(env.waitForCards(id, 1, "PENDING"));
+    env.auth().tctlOk({"request", "approve", id});
+    BOOST_TEST(env.waitForCards(id, 1, "APPROVED"));
+    BOOST_TEST(env.statCount("bot.post", 201) == 1u);
+}
