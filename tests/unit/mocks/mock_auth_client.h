@@ -1,0 +1,21 @@
+// trompeloeil mock of teleport::AuthClient.
+#pragma once
+
+#include <trompeloeil.hpp>
+
+#include "teleport/auth_client.h"
+
+namespace tmsteams::testing {
+
+class MockAuthClient : public trompeloeil::mock_interface<teleport::AuthClient> {
+public:
+    IMPLEMENT_MOCK0(ping);
+    IMPLEMENT_MOCK0(watchAccessRequests);
+    IMPLEMENT_MOCK1(getPluginData);
+    IMPLEMENT_MOCK0(listPluginData);
+    IMPLEMENT_MOCK3(updatePluginData);
+    IMPLEMENT_MOCK0(listAccessRequests);
+    IMPLEMENT_MOCK1(getAccessRequest);
+};
+
+}  // namespace tmsteams::testing

@@ -1,0 +1,199 @@
+// The handler's state machine with a mocked Messenger and Teleport's real CAS semantics.
+#define BOOST_TEST_MODULE request_handler
+#include <boost/test/unit_test.hpp>
+#include <boost/trompeloeil.hpp>
+
+#include "mocks/fake_clock.h"
+#include "mocks/mock_auth_client.h"
+#include "mocks/mock_messenger.h"
+#include "mocks/store_auth_client.h"
+#include "plugin/request_handler.h"
+
+using namespace tmsteams;
+using namespace tmsteams::testing;
+using namespace std::chrono_literals;
+using trompeloeil::_;
+
+namespace {
+
+struct Fixture {
+    StoreAuthClient auth;
+    MockMessenger messenger;
+    FakeClock clock;
+    std::vector<std::pair<std::string, std::chrono::milliseconds>> retries;
+    plugin::HandlerSettings settings = [] {
+        plugin::HandlerSettings s;
+        s.instanceId = "me";
+        s.clusterName = "prod";
+        s.webProxyAddr = "teleport.example.com:443";
+        s.roleToRecipients = {{"*", {"alice@x.example"}}, {"editor", {"bob@x.example", "https://teams.microsoft.com/l/channel/19%3aabc%40thread.tacv2/Ops?groupId=g&tenantId=t"}}};
+        return s;
+    }();
+    plugin::RequestHandler handler{auth, messenger, clock, settings,
+                                   [this](const std::string& id, std::chrono::milliseconds d) { retries.emplace_back(id, d); }};
+
+    plugin::PluginData data(const std::string& id) {
+        auto raw = auth.getPluginData(id);
+        return plugin::decodePluginData(raw->value_or(teleport::PluginDataMap{}));
+    }
+};
+
+bool hasStatus(const std::string& activity, const std::string& word) {
+    return activity.find("\"text\":\"" + word + "\"") != std::string::npos;
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(recipients_follow_roles_then_star_plus_email_reviewers, Fixture) {
+    auto r = auth.create("carol", {"editor", "dev"}, {"erin@x.example", "not an email", "bob@x.example"});
+    auto list = handler.recipientsFor(r);
+    BOOST_TEST(list == (std::vector<std::string>{"bob@x.example", settings.roleToRecipients["editor"][1],
+                                                 "alice@x.example", "erin@x.example"}));
+}
+
+BOOST_FIXTURE_TEST_CASE(new_request_posts_once_per_recipient_and_records_each_card, Fixture) {
+    auto r = auth.create("carol", {"editor"});
+    const auto id = r.metadata().name();
+    REQUIRE_CALL(messenger, post("bob@x.example", _, _, _)).WITH(hasStatus(_2, "PENDING")).RETURN(std::string("m-bob"));
+    REQUIRE_CALL(messenger, post(settings.roleToRecipients["editor"][1], _, _, _)).RETURN(std::string("m-chan"));
+    BOOST_TEST(handler.onRequest(r).ok());
+    auto d = data(id);
+    BOOST_TEST(d.user == "carol");
+    BOOST_TEST(d.messages.size() == 2u);
+    BOOST_TEST(d.claim.empty());
+    BOOST_TEST(d.hasRecipients);
+    // The same event again (a replay, a catch-up) posts nothing.
+    FORBID_CALL(messenger, post(_, _, _, _));
+    BOOST_TEST(handler.onRequest(r).ok());
+    BOOST_TEST(data(id).messages.size() == 2u);
+}
+
+BOOST_FIXTURE_TEST_CASE(reviews_update_every_card_once_then_resolution_once, Fixture) {
+    auto r = auth.create("carol", {"dev"});
+    const auto id = r.metadata().name();
+    {
+        REQUIRE_CALL(messenger, post("alice@x.example", _, _, _)).RETURN(std::string("m1"));
+        BOOST_TEST(handler.onRequest(r).ok());
+    }
+    auto reviewed = auth.review(id, "bob", types::APPROVED);
+    {
+        REQUIRE_CALL(messenger, update("alice@x.example", "m1", _, _, _)).WITH(hasStatus(_3, "APPROVED")).RETURN(absl::OkStatus());
+        BOOST_TEST(handler.onRequest(reviewed).ok());
+    }
+    BOOST_TEST(data(id).resolution == "APPROVED");
+    FORBID_CALL(messenger, update(_, _, _, _, _));
+    BOOST_TEST(handler.onRequest(reviewed).ok());  // replayed: already shown
+    BOOST_TEST(handler.onDeleted(id).ok());        // resolved requests do not turn EXPIRED
+}
+
+BOOST_FIXTURE_TEST_CASE(deletion_marks_cards_expired_from_plugin_data, Fixture) {
+    auto r = auth.create("carol", {"dev"});
+    const auto id = r.metadata().name();
+    {
+        REQUIRE_CALL(messenger, post(_, _, _, _)).RETURN(std::string("m1"));
+        BOOST_TEST(handler.onRequest(r).ok());
+    }
+    BOOST_TEST(auth.store.remove(id).ok());
+    REQUIRE_CALL(messenger, update("alice@x.example", "m1", _, _, _))
+        .WITH(hasStatus(_3, "EXPIRED") && _3.find("because") != std::string::npos).RETURN(absl::OkStatus());
+    BOOST_TEST(handler.onDeleted(id).ok());
+    BOOST_TEST(data(id).resolution == "EXPIRED");
+}
+
+BOOST_FIXTURE_TEST_CASE(a_failed_recipient_is_retried_later_without_reposting_the_others, Fixture) {
+    auto r = auth.create("carol", {"editor"});
+    const auto id = r.metadata().name();
+    {
+        REQUIRE_CALL(messenger, post("bob@x.example", _, _, _)).RETURN(absl::UnavailableError("bot down"));
+        REQUIRE_CALL(messenger, post(settings.roleToRecipients["editor"][1], _, _, _)).RETURN(std::string("m-chan"));
+        BOOST_TEST(handler.onRequest(r).ok());
+    }
+    BOOST_REQUIRE(retries.size() == 1u);
+    BOOST_TEST(retries[0].first == id);
+    BOOST_TEST(retries[0].second.count() == 5000);
+    REQUIRE_CALL(messenger, post("bob@x.example", _, _, _)).RETURN(std::string("m-bob"));
+    BOOST_TEST(handler.redeliver(id).ok());
+    BOOST_TEST(data(id).messages.size() == 2u);
+}
+
+BOOST_FIXTURE_TEST_CASE(another_replicas_live_claim_is_respected, Fixture) {
+    auto r = auth.create("carol", {"dev"});
+    const auto id = r.metadata().name();
+    plugin::PluginData theirs;
+    theirs.user = "carol";
+    theirs.recipients = {"alice@x.example"};
+    theirs.hasRecipients = true;
+    auto until = std::chrono::duration_cast<std::chrono::milliseconds>((clock.now() + 30s).time_since_epoch()).count();
+    theirs.claim = "other " + std::to_string(until);
+    BOOST_TEST(auth.updatePluginData(id, plugin::encodePluginData(theirs), plugin::emptyExpectation()).ok());
+    FORBID_CALL(messenger, post(_, _, _, _));
+    BOOST_TEST(handler.onRequest(r).ok());
+    BOOST_REQUIRE(retries.size() == 1u);  // look again when the lease ends
+}
+
+BOOST_FIXTURE_TEST_CASE(an_expired_claim_is_taken_over, Fixture) {
+    auto r = auth.create("carol", {"dev"});
+    const auto id = r.metadata().name();
+    plugin::PluginData theirs;
+    theirs.user = "carol";
+    theirs.recipients = {"alice@x.example"};
+    theirs.hasRecipients = true;
+    theirs.claim = "crashed 1000";
+    BOOST_TEST(auth.updatePluginData(id, plugin::encodePluginData(theirs), plugin::emptyExpectation()).ok());
+    REQUIRE_CALL(messenger, post("alice@x.example", _, _, _)).RETURN(std::string("m1"));
+    BOOST_TEST(handler.onRequest(r).ok());
+}
+
+BOOST_FIXTURE_TEST_CASE(go_written_data_is_never_reposted, Fixture) {
+    auto r = auth.create("carol", {"editor"});
+    const auto id = r.metadata().name();
+    teleport::PluginDataMap go = {{"user", "carol"}, {"roles", "editor"},
+                                  {"messages", plugin::encodeMessage({"m-go", "02 Jan 06 15:04 UTC", "bob@x.example"})}};
+    BOOST_TEST(auth.updatePluginData(id, go, {{"user", ""}}).ok());
+    FORBID_CALL(messenger, post(_, _, _, _));
+    BOOST_TEST(handler.onRequest(r).ok());
+    auto reviewed = auth.review(id, "dave", types::DENIED);
+    REQUIRE_CALL(messenger, update("bob@x.example", "m-go", _, _, _)).WITH(hasStatus(_3, "DENIED")).RETURN(absl::OkStatus());
+    BOOST_TEST(handler.onRequest(reviewed).ok());
+}
+
+BOOST_AUTO_TEST_CASE(cas_conflicts_reread_and_retry) {
+    MockAuthClient auth;
+    MockMessenger messenger;
+    FakeClock clock;
+    plugin::HandlerSettings s;
+    s.instanceId = "me";
+    s.roleToRecipients = {{"*", {"alice@x.example"}}};
+    plugin::RequestHandler handler(auth, messenger, clock, s, [](const std::string&, std::chrono::milliseconds) {});
+    types::AccessRequestV3 r;
+    r.set_kind("access_request");
+    r.mutable_metadata()->set_name("req-1");
+    r.mutable_spec()->set_user("carol");
+    r.mutable_spec()->add_roles("dev");
+    r.mutable_spec()->set_state(types::PENDING);
+
+    // Stored: claimed and delivered by us already; a review arrives; the first write loses.
+    plugin::PluginData stored;
+    stored.user = "carol";
+    stored.recipients = {"alice@x.example"};
+    stored.hasRecipients = true;
+    stored.messages = {{"m1", "ts", "alice@x.example"}};
+    auto encoded = plugin::encodePluginData(stored);
+    teleport::PluginDataMap onServer;
+    for (auto& [k, v] : encoded) {
+        if (!v.empty()) {
+            onServer[k] = v;
+        }
+    }
+    r.mutable_spec()->add_reviews()->set_author("bob");
+    ALLOW_CALL(auth, getPluginData("req-1")).RETURN(std::optional<teleport::PluginDataMap>(onServer));
+    trompeloeil::sequence seq;
+    REQUIRE_CALL(auth, updatePluginData("req-1", _, _)).IN_SEQUENCE(seq).RETURN(absl::AbortedError("expectations not met"));
+    REQUIRE_CALL(auth, updatePluginData("req-1", _, _))
+        .WITH(_2.at("reviews_count") == "1" && _3.at("user") == "carol" && _3.at("reviews_count").empty())
+        .IN_SEQUENCE(seq).RETURN(absl::OkStatus());
+    REQUIRE_CALL(messenger, update("alice@x.example", "m1", _, _, _)).RETURN(absl::OkStatus());
+    BOOST_TEST(handler.onRequest(r).ok());
+    BOOST_TEST(clock.sleeps().size() == 1u);
+    BOOST_TEST(handler.stats().casConflicts.load() == 1u);
+}

@@ -1,0 +1,119 @@
+// The card: what it shows per state, escaping of user text, and the size limit.
+#define BOOST_TEST_MODULE card
+#include <boost/test/unit_test.hpp>
+
+#include <Poco/JSON/Parser.h>
+
+#include "teams/card.h"
+#include "teams/recipient.h"
+
+using namespace tmsteams::teams;
+
+namespace {
+CardData sample() {
+    CardData d;
+    d.requestId = "0d5c4f3e-1111-4222-8333-944455556666";
+    d.cluster = "prod";
+    d.user = "carol";
+    d.roles = {"editor"};
+    d.reason = "deploy";
+    d.webUrl = "https://teleport.example.com/web/requests/0d5c4f3e-1111-4222-8333-944455556666";
+    return d;
+}
+Poco::JSON::Object::Ptr parse(const std::string& s) {
+    Poco::JSON::Parser p;
+    return p.parse(s).extract<Poco::JSON::Object::Ptr>();
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(pending_card_has_status_facts_and_open_button) {
+    auto card = parse(buildCard(sample()));
+    BOOST_TEST(card->getValue<std::string>("type") == "AdaptiveCard");
+    auto json = buildCard(sample());
+    BOOST_TEST(json.find("\"PENDING\"") != std::string::npos);
+    BOOST_TEST(json.find("Action.OpenUrl") != std::string::npos);
+    BOOST_TEST(json.find("tsh request review") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(without_web_proxy_the_card_shows_tsh_commands) {
+    auto d = sample();
+    d.webUrl.clear();
+    auto json = buildCard(d);
+    BOOST_TEST(json.find("tsh request review --approve 0d5c4f3e") != std::string::npos);
+    BOOST_TEST(json.find("Action.OpenUrl") == std::string::npos);
+    d.status = CardStatus::Approved;
+    BOOST_TEST(buildCard(d).find("tsh request review") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(each_state_has_its_word_and_colour) {
+    auto d = sample();
+    for (auto [s, word, color] : {std::tuple{CardStatus::Approved, "APPROVED", "Good"},
+                                  std::tuple{CardStatus::Denied, "DENIED", "Attention"},
+                                  std::tuple{CardStatus::Promoted, "PROMOTED", "Good"},
+                                  std::tuple{CardStatus::Expired, "EXPIRED", "Accent"}}) {
+        d.status = s;
+        auto json = buildCard(d);
+        BOOST_TEST(json.find(std::string("\"") + word + "\"") != std::string::npos, word);
+        BOOST_TEST(json.find(std::string("\"color\":\"") + color + "\"") != std::string::npos, word);
+    }
+    d.status = CardStatus::Promoted;
+    d.accessList = "db-admins";
+    BOOST_TEST(buildCard(d).find("db-admins") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(reviews_and_progress_are_listed) {
+    auto d = sample();
+    d.approvals = 1;
+    d.approvalsNeeded = 2;
+    d.reviews = {{"bob", "APPROVED", "lgtm", std::chrono::system_clock::from_time_t(1'700'000'000)}};
+    auto json = buildCard(d);
+    BOOST_TEST(json.find("1 of 2") != std::string::npos);
+    BOOST_TEST(json.find("Reviews") != std::string::npos);
+    BOOST_TEST(json.find("2023-11-14 22:13 UTC") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(markdown_and_controls_in_user_text_are_neutralised) {
+    BOOST_TEST(escapeMarkdown("[x](http://e) **b** _i_") == "\\[x\\]\\(http://e\\) \\*\\*b\\*\\* \\_i\\_");
+    BOOST_TEST(escapeMarkdown("- item\n1. one") == "\\- item\n1\\. one");
+    auto d = sample();
+    d.reason = std::string("a\x01\x1b") + "[31mred\xE2\x80\xAE" "evil";
+    auto json = buildCard(d);
+    BOOST_TEST(json.find("\\u0001") == std::string::npos);
+    BOOST_TEST(json.find("\\u001b") == std::string::npos);
+    BOOST_TEST(json.find("\xE2\x80\xAE") == std::string::npos);
+    // Invalid UTF-8 still yields valid JSON.
+    d.reason = "bad \xFF\xFE bytes";
+    BOOST_CHECK_NO_THROW(parse(buildCard(d)));
+}
+
+BOOST_AUTO_TEST_CASE(huge_values_fit_teams_size_limit) {
+    auto d = sample();
+    d.reason = std::string(100 * 1024, 'r');
+    for (int i = 0; i < 60; ++i) {
+        d.reviews.push_back({"reviewer" + std::to_string(i), "APPROVED", std::string(5000, 'z'), std::nullopt});
+        d.roles.push_back("role-" + std::string(300, 'q'));
+    }
+    auto activity = buildActivity(d);
+    BOOST_TEST(activity.size() <= MaxActivityBytes);
+    BOOST_CHECK_NO_THROW(parse(activity));
+    BOOST_TEST(activity.find("more") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(truncation_respects_utf8) {
+    std::string s = "\xE2\x8F\xB3\xE2\x8F\xB3\xE2\x8F\xB3";  // three 3-byte characters
+    auto t = truncateUtf8(s, 7);
+    BOOST_TEST(t == "\xE2\x8F\xB3\xE2\x80\xA6");
+    BOOST_TEST(truncateUtf8("short", 10) == "short");
+}
+
+BOOST_AUTO_TEST_CASE(recipients_are_classified_like_the_go_plugin) {
+    auto ch = parseRecipient("https://teams.microsoft.com/l/channel/19%3ae06a%40thread.tacv2/Approval%2520Channel?groupId=g1&tenantId=t1");
+    BOOST_TEST((ch.kind == Recipient::Kind::Channel));
+    BOOST_TEST(ch.channel.conversationId == "19:e06a@thread.tacv2");
+    BOOST_TEST(ch.channel.name == "Approval%20Channel");  // decoded once only
+    BOOST_TEST(ch.channel.groupId == "g1");
+    BOOST_TEST((parseRecipient("bob@x.example").kind == Recipient::Kind::Email));
+    BOOST_TEST((parseRecipient("6b1e0f43-2d7a-4c55-9e3b-81f2a6c4d9e0").kind == Recipient::Kind::UserId));
+    // A URL without groupId/tenantId is not a channel.
+    BOOST_TEST((parseRecipient("https://teams.microsoft.com/l/channel/19%3ax/N").kind == Recipient::Kind::UserId));
+}
