@@ -63,8 +63,13 @@ void activities(Exchange& ex, FakeState& state) {
         ex.json(400, R"({"error":"since must be a number"})");
         return;
     }
+    const bool withHistory = ex.param("history") != "0";
+    const std::string contains = ex.param("contains");
     Array::Ptr list = new Array;
     for (const auto& a : state.activities(ex.param("conversation"), since)) {
+        if (!contains.empty() && a.history.back().activityJson.find(contains) == std::string::npos) {
+            continue;
+        }
         auto o = newObject();
         o->set("id", a.id);
         o->set("conversationId", a.conversationId);
@@ -83,7 +88,9 @@ void activities(Exchange& ex, FakeState& state) {
             history->add(h);
         }
         o->set("card", cardOf(latest));
-        o->set("history", history);
+        if (withHistory) {
+            o->set("history", history);
+        }
         list->add(o);
     }
     auto root = newObject();
@@ -201,6 +208,9 @@ void handleControl(Exchange& ex, FakeState& state) {
         stats(ex, state);
     } else if (ex.method == "GET" && what == "catalog") {
         catalog(ex, state);
+    } else if (ex.method == "POST" && what == "catalog") {
+        // An admin uploading app.zip in the Teams admin center: no token involved.
+        publishAppPackage(ex, state);
     } else if (ex.method == "GET" && what == "version") {
         ex.json(200, "{\"version\":" + std::to_string(state.version()) + "}");
     } else if (ex.method == "POST" && what == "faults") {

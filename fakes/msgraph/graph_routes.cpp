@@ -149,6 +149,82 @@ void methodNotAllowed(Exchange& ex) {
     graphError(ex, 405, "Request_BadRequest", "Specified HTTP method is not allowed for the request uri.");
 }
 
+}  // namespace
+
+// POST of an app package (application/zip): unpacks it, checks the manifest, adds the app.
+void publishAppPackage(Exchange& ex, FakeState& state) {
+    if (lower(ex.header("content-type")).rfind("application/zip", 0) != 0) {
+        graphError(ex, 415, "UnsupportedMediaType", "The app package must be sent as application/zip.");
+        return;
+    }
+    std::string manifest;
+    std::set<std::string> names;
+    try {
+        std::istringstream zip(ex.body);
+        Poco::Zip::ZipArchive archive(zip);
+        for (auto it = archive.headerBegin(); it != archive.headerEnd(); ++it) {
+            names.insert(it->first);
+            if (it->first == "manifest.json") {
+                std::istringstream again(ex.body);
+                Poco::Zip::ZipInputStream in(again, it->second);
+                std::ostringstream out;
+                out << in.rdbuf();
+                manifest = out.str();
+            }
+        }
+    } catch (const Poco::Exception& e) {
+        graphError(ex, 400, "BadRequest", "The app package is not a valid zip file: " + e.displayText());
+        return;
+    }
+    if (manifest.empty()) {
+        graphError(ex, 400, "BadRequest", "manifest.json is missing at the root of the app package.");
+        return;
+    }
+    CatalogApp app;
+    try {
+        Poco::JSON::Parser parser;
+        auto m = parser.parse(manifest).extract<Object::Ptr>();
+        app.externalId = m->optValue<std::string>("id", "");
+        auto name = m->getObject("name");
+        app.displayName = name ? name->optValue<std::string>("short", "") : "";
+        auto icons = m->getObject("icons");
+        std::string color = icons ? icons->optValue<std::string>("color", "") : "";
+        std::string outline = icons ? icons->optValue<std::string>("outline", "") : "";
+        static const std::regex guid("^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$");
+        if (!std::regex_match(app.externalId, guid)) {
+            graphError(ex, 400, "BadRequest", "Manifest id must be a GUID.");
+            return;
+        }
+        if (m->optValue<std::string>("manifestVersion", "").empty() ||
+            m->optValue<std::string>("version", "").empty() || app.displayName.empty()) {
+            graphError(ex, 400, "BadRequest",
+                       "Manifest is missing manifestVersion, version or name.short.");
+            return;
+        }
+        if (color.empty() || outline.empty() || !names.count(color) || !names.count(outline)) {
+            graphError(ex, 400, "BadRequest", "The icons named in the manifest must be in the package.");
+            return;
+        }
+        if (auto bots = m->getArray("bots"); bots && bots->size() > 0) {
+            app.botId = bots->getObject(0)->optValue<std::string>("botId", "");
+        }
+    } catch (const Poco::Exception& e) {
+        graphError(ex, 400, "BadRequest", "manifest.json is not valid JSON: " + e.displayText());
+        return;
+    }
+    if (state.catalogByExternalId(app.externalId)) {
+        graphError(ex, 409, "Conflict", "App with same id already exists in the tenant.");
+        return;
+    }
+    app.id = newGuid();
+    const auto& stored = state.publish(app);
+    auto body = teamsAppJson(stored);
+    body->set("@odata.context", std::string(GraphBase) + "/$metadata#appCatalogs/teamsApps/$entity");
+    ex.json(201, body);
+}
+
+namespace {
+
 // GET /appCatalogs/teamsApps[?$filter=externalId eq '…' | id eq '…'], POST (zip upload),
 // GET/DELETE /appCatalogs/teamsApps/{id}.
 void appCatalog(Exchange& ex, FakeState& state, const TokenInfo& tok) {
@@ -183,74 +259,7 @@ void appCatalog(Exchange& ex, FakeState& state, const TokenInfo& tok) {
         if (!permitted(ex, state, tok, {"AppCatalog.Submit", "AppCatalog.ReadWrite.All"})) {
             return;
         }
-        if (lower(ex.header("content-type")).rfind("application/zip", 0) != 0) {
-            graphError(ex, 415, "UnsupportedMediaType", "The app package must be sent as application/zip.");
-            return;
-        }
-        std::string manifest;
-        std::set<std::string> names;
-        try {
-            std::istringstream zip(ex.body);
-            Poco::Zip::ZipArchive archive(zip);
-            for (auto it = archive.headerBegin(); it != archive.headerEnd(); ++it) {
-                names.insert(it->first);
-                if (it->first == "manifest.json") {
-                    std::istringstream again(ex.body);
-                    Poco::Zip::ZipInputStream in(again, it->second);
-                    std::ostringstream out;
-                    out << in.rdbuf();
-                    manifest = out.str();
-                }
-            }
-        } catch (const Poco::Exception& e) {
-            graphError(ex, 400, "BadRequest", "The app package is not a valid zip file: " + e.displayText());
-            return;
-        }
-        if (manifest.empty()) {
-            graphError(ex, 400, "BadRequest", "manifest.json is missing at the root of the app package.");
-            return;
-        }
-        CatalogApp app;
-        try {
-            Poco::JSON::Parser parser;
-            auto m = parser.parse(manifest).extract<Object::Ptr>();
-            app.externalId = m->optValue<std::string>("id", "");
-            auto name = m->getObject("name");
-            app.displayName = name ? name->optValue<std::string>("short", "") : "";
-            auto icons = m->getObject("icons");
-            std::string color = icons ? icons->optValue<std::string>("color", "") : "";
-            std::string outline = icons ? icons->optValue<std::string>("outline", "") : "";
-            static const std::regex guid("^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$");
-            if (!std::regex_match(app.externalId, guid)) {
-                graphError(ex, 400, "BadRequest", "Manifest id must be a GUID.");
-                return;
-            }
-            if (m->optValue<std::string>("manifestVersion", "").empty() ||
-                m->optValue<std::string>("version", "").empty() || app.displayName.empty()) {
-                graphError(ex, 400, "BadRequest",
-                           "Manifest is missing manifestVersion, version or name.short.");
-                return;
-            }
-            if (color.empty() || outline.empty() || !names.count(color) || !names.count(outline)) {
-                graphError(ex, 400, "BadRequest", "The icons named in the manifest must be in the package.");
-                return;
-            }
-            if (auto bots = m->getArray("bots"); bots && bots->size() > 0) {
-                app.botId = bots->getObject(0)->optValue<std::string>("botId", "");
-            }
-        } catch (const Poco::Exception& e) {
-            graphError(ex, 400, "BadRequest", "manifest.json is not valid JSON: " + e.displayText());
-            return;
-        }
-        if (state.catalogByExternalId(app.externalId)) {
-            graphError(ex, 409, "Conflict", "App with same id already exists in the tenant.");
-            return;
-        }
-        app.id = newGuid();
-        const auto& stored = state.publish(app);
-        auto body = teamsAppJson(stored);
-        body->set("@odata.context", std::string(GraphBase) + "/$metadata#appCatalogs/teamsApps/$entity");
-        ex.json(201, body);
+        publishAppPackage(ex, state);
         return;
     }
     if (ex.segments.size() == 4) {

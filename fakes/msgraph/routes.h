@@ -21,6 +21,9 @@ void handleBot(Exchange& ex, FakeState& state);      // bot_routes.cpp
 void handleControl(Exchange& ex, FakeState& state);  // control_routes.cpp
 void handleView(Exchange& ex, FakeState& state, const std::string& assetsDir);  // browser_view.cpp
 
+// Publishes an app package (zip) to the catalog, as a Teams admin upload does.
+void publishAppPackage(Exchange& ex, FakeState& state);  // graph_routes.cpp
+
 // Error bodies.
 void graphError(Exchange& ex, int status, const std::string& code, const std::string& message);
 void botError(Exchange& ex, int status, const std::string& code, const std::string& message);

@@ -1,10 +1,6 @@
 // teleport-msteams: Teleport access-request notifications in Microsoft Teams.
-#include <signal.h>
-
-#include <cstring>
 #include <iostream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "cli/commands.h"
@@ -15,7 +11,12 @@ namespace {
 const char* Usage = R"(usage: teleport-msteams COMMAND [options]
 
 commands:
+  configure DIR --appID ID --appSecret SECRET --tenantID TENANT
+                           write the config, the Teams app package and a Teleport role
+  validate [-c CONFIG] RECIPIENT
+                           check the Azure/Teams setup end to end and send test cards
   start [-c CONFIG] [-d]   run the plugin (CONFIG defaults to /etc/teleport-msteams.toml)
+  uninstall [-c CONFIG]    remove the app from every user recipient
   version                  print the version, git ref and compiler
   help                     this text
 )";
@@ -31,6 +32,15 @@ int main(int argc, char** argv) {
     args.erase(args.begin());
     if (cmd == "start") {
         return runStart(args);
+    }
+    if (cmd == "configure") {
+        return runConfigure(args);
+    }
+    if (cmd == "validate") {
+        return runValidate(args);
+    }
+    if (cmd == "uninstall") {
+        return runUninstall(args);
     }
     if (cmd == "version" || cmd == "--version") {
         return runVersion(args);

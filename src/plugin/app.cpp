@@ -11,10 +11,8 @@
 #include "common/clock.h"
 #include "common/duration.h"
 #include "common/log.h"
-#include "msapi/bot_client.h"
-#include "msapi/curl_http_transport.h"
-#include "msapi/graph_client.h"
 #include "plugin/keyed_executor.h"
+#include "plugin/ms_api_stack.h"
 #include "plugin/request_handler.h"
 #include "teams/teams_messenger.h"
 #include "teleport/grpc_auth_client.h"
@@ -121,13 +119,7 @@ struct App::Impl {
     teleport::WatchStream* stream = nullptr;
 
     std::unique_ptr<teleport::GrpcAuthClient> auth;
-    std::unique_ptr<msapi::CurlHttpTransport> http;
-    std::unique_ptr<msapi::TokenCache> graphTokens;
-    std::unique_ptr<msapi::TokenCache> botTokens;
-    std::unique_ptr<msapi::ApiCaller> graphCaller;
-    std::unique_ptr<msapi::ApiCaller> botCaller;
-    std::unique_ptr<msapi::GraphClient> graph;
-    std::unique_ptr<msapi::BotClient> bot;
+    std::unique_ptr<MsApiStack> ms;
     std::unique_ptr<teams::TeamsMessenger> messenger;
     std::unique_ptr<KeyedExecutor> executor;
     std::unique_ptr<RetryTimer> retries;
@@ -205,17 +197,8 @@ int App::Impl::connectTeleport(proto::PingResponse& ping) {
 
 int App::Impl::connectMicrosoft(std::string& catalogAppId) {
     const auto& mc = config.msapi;
-    http = std::make_unique<msapi::CurlHttpTransport>(mc.caFile);
-    msapi::AppCredentials app{mc.loginEndpoint, mc.tenantId, mc.appId, mc.appSecret};
-    graphTokens = std::make_unique<msapi::TokenCache>(*http, clock, app, mc.graphScope);
-    botTokens = std::make_unique<msapi::TokenCache>(*http, clock, app, mc.botScope);
-    graphCaller = std::make_unique<msapi::ApiCaller>(*http, clock, *graphTokens, msapi::RetryPolicy{});
-    msapi::RetryPolicy botPolicy;
-    botPolicy.retryPreconditionFailed = true;
-    botCaller = std::make_unique<msapi::ApiCaller>(*http, clock, *botTokens, botPolicy);
-    graph = std::make_unique<msapi::GraphClient>(*graphCaller, mc.graphEndpoint + "/v1.0");
-    bot = std::make_unique<msapi::BotClient>(*botCaller, mc.botEndpoint + "/" + mc.region);
-    auto teamsApp = graph->getTeamsApp(mc.teamsAppId, {clock.steadyNow() + InitTimeout, stop.get_token()});
+    ms = MsApiStack::create(mc, clock);
+    auto teamsApp = ms->graph->getTeamsApp(mc.teamsAppId, {clock.steadyNow() + InitTimeout, stop.get_token()});
     if (!teamsApp.ok()) {
         return fail("cannot find the Teams app: " + std::string(teamsApp.status().message()));
     }
@@ -402,7 +385,7 @@ int App::run() {
     if (int rc = d.connectMicrosoft(catalogAppId); rc != 0) {
         return rc;
     }
-    d.messenger = std::make_unique<teams::TeamsMessenger>(*d.graph, *d.bot, catalogAppId);
+    d.messenger = std::make_unique<teams::TeamsMessenger>(*d.ms->graph, *d.ms->bot, catalogAppId);
     d.executor = std::make_unique<KeyedExecutor>(16);
     d.retries = std::make_unique<RetryTimer>([&d](const std::string& id) {
         auto st = d.stop.get_token();

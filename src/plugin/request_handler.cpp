@@ -187,6 +187,7 @@ teams::CardData RequestHandler::cardFor(const types::AccessRequestV3& req) const
         c.requestExpires = teleport::fromProtoTime(req.metadata().expires());
     }
     c.accessExpires = teleport::fromProtoTime(spec.expires());
+    c.maxDuration = teleport::fromProtoTime(spec.maxduration());
     c.webUrl = requestUrl(settings_.webProxyAddr, c.requestId);
     return c;
 }

@@ -200,6 +200,9 @@ Object::Ptr cardObject(const CardData& d, const Limits& l) {
     if (d.accessExpires && d.status != CardStatus::Denied && d.status != CardStatus::Expired) {
         addFact(facts, "Access until", formatTime(*d.accessExpires));
     }
+    if (d.maxDuration && d.status == CardStatus::Pending && (!d.accessExpires || *d.maxDuration != *d.accessExpires)) {
+        addFact(facts, "Max duration until", formatTime(*d.maxDuration));
+    }
     if (d.status == CardStatus::Promoted) {
         addFact(facts, "Access list", user(d.accessList.empty() ? "(unnamed)" : d.accessList, l.field));
     }

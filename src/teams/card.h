@@ -35,6 +35,7 @@ struct CardData {
     std::vector<std::string> suggestedReviewers;
     std::optional<TimePoint> requestExpires;  // when a pending request lapses
     std::optional<TimePoint> accessExpires;   // when granted access would end
+    std::optional<TimePoint> maxDuration;     // the latest access could be extended to
     int approvals = 0;
     int approvalsNeeded = 0;  // 0 = unknown
     std::string webUrl;       // "Open" button target; empty without a web proxy

@@ -72,6 +72,20 @@ BOOST_AUTO_TEST_CASE(reviews_and_progress_are_listed) {
     BOOST_TEST(json.find("2023-11-14 22:13 UTC") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(pending_card_shows_expiry_limits_resources_and_reviewers) {
+    auto d = sample();
+    d.requestExpires = std::chrono::system_clock::from_time_t(1'700'000'000);
+    d.accessExpires = std::chrono::system_clock::from_time_t(1'700'003'600);
+    d.maxDuration = std::chrono::system_clock::from_time_t(1'700'028'800);
+    d.resources = {"/prod/node/db-1"};
+    d.suggestedReviewers = {"bob@x.example"};
+    auto json = buildCard(d);
+    for (const char* text : {"Request expires", "Access until", "Max duration until", "/prod/node/db-1",
+                             "Suggested reviewers", "bob@x.example"}) {
+        BOOST_TEST(json.find(text) != std::string::npos, text);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(markdown_and_controls_in_user_text_are_neutralised) {
     BOOST_TEST(escapeMarkdown("[x](http://e) **b** _i_") == "\\[x\\]\\(http://e\\) \\*\\*b\\*\\* \\_i\\_");
     BOOST_TEST(escapeMarkdown("- item\n1. one") == "\\- item\n1\\. one");

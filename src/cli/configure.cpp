@@ -1,0 +1,308 @@
+// teleport-msteams configure: writes the config, the Teams app package and a Teleport role.
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "cli/commands.h"
+#include "common/files.h"
+#include "teams/app_package.h"
+#include "teams/icons.h"
+
+namespace tmsteams::cli {
+
+namespace {
+
+constexpr const char* StateFile = ".teleport-msteams-configure";
+
+const char* Usage = R"(usage: teleport-msteams configure DIR --appID ID --tenantID TENANT
+                                  (--appSecret SECRET | --appSecretFile PATH) [--new-app-id] [--force]
+
+Writes into DIR: teleport-msteams.toml, manifest.json, color.png, outline.png,
+teleport-msteams-role.yaml and app.zip (upload it to Teams).
+The secret may also come from $TELEPORT_MSTEAMS_APP_SECRET. Re-running keeps the Teams app id
+(so an uploaded app.zip keeps matching) unless --new-app-id, and refuses to overwrite files you
+changed unless --force.
+)";
+
+std::string sha256(const std::string& data) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_Digest(data.data(), data.size(), md, &n, EVP_sha256(), nullptr);
+    std::string hex;
+    char buf[3];
+    for (unsigned i = 0; i < n; ++i) {
+        std::snprintf(buf, sizeof buf, "%02x", md[i]);
+        hex += buf;
+    }
+    return hex;
+}
+
+std::string newGuid() {
+    unsigned char b[16];
+    RAND_bytes(b, sizeof b);
+    b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);
+    b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);
+    char out[37];
+    std::snprintf(out, sizeof out, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+                  b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+    return out;
+}
+
+bool isGuid(const std::string& s) {
+    static const std::regex guid("^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$");
+    return std::regex_match(s, guid);
+}
+
+}  // namespace
+
+// A TOML basic string: quotes, backslashes and control characters escaped, nothing else changed.
+std::string tomlString(const std::string& s) {
+    std::string out = "\"";
+    for (unsigned char c : s) {
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            if (c < 0x20 || c == 0x7F) {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\u%04X", c);
+                out += buf;
+            } else {
+                out += static_cast<char>(c);
+            }
+        }
+    }
+    return out + "\"";
+}
+
+std::string configTemplate(const std::string& appId, const std::string& secretValue, const std::string& tenantId,
+                           const std::string& teamsAppId) {
+    return "# teleport-msteams configuration, written by `teleport-msteams configure`.\n"
+           "# Teleport's Go plugin reads this file too.\n\n"
+           "# Resolve every recipient below at start (install the app, find the chat) so the first\n"
+           "# card goes out without delay.\n"
+           "preload = true\n\n"
+           "[teleport]\n"
+           "# The Auth Service (port 3025) the plugin connects to.\n"
+           "addr = \"localhost:3025\"\n"
+           "# Credentials from `tctl auth sign --user=teleport-msteams --out=identity` (or tbot).\n"
+           "identity = \"identity\"\n"
+           "# With Machine ID (tbot), re-read the identity file as it is renewed:\n"
+           "# refresh_identity = true\n"
+           "# refresh_identity_interval = \"1m\"\n\n"
+           "[msapi]\n"
+           "# The Entra ID app registration.\n"
+           "app_id = " + tomlString(appId) + "\n"
+           "# The client secret; a value starting with \"/\" names a file that holds it.\n"
+           "app_secret = " + tomlString(secretValue) + "\n"
+           "tenant_id = " + tomlString(tenantId) + "\n"
+           "# The id in manifest.json: the app uploaded to Teams must carry the same one.\n"
+           "teams_app_id = " + tomlString(teamsAppId) + "\n"
+           "# Bot Framework region of your tenant: emea, amer or apac.\n"
+           "region = \"emea\"\n\n"
+           "[role_to_recipients]\n"
+           "# Who gets a card for a request of each role: emails, Entra ID user ids, or channel\n"
+           "# links (Teams: channel > Get link to channel). \"*\" is required: roles not listed.\n"
+           "\"*\" = [\"reviewer@example.com\"]\n\n"
+           "[log]\n"
+           "output = \"stderr\"  # stderr, stdout or a file path\n"
+           "severity = \"INFO\"  # DEBUG, INFO, WARN or ERROR\n"
+           "format = \"text\"    # text or json\n";
+}
+
+std::string roleYaml() {
+    return "# Create with: tctl create -f teleport-msteams-role.yaml\n"
+           "kind: role\n"
+           "version: v7\n"
+           "metadata:\n"
+           "  name: teleport-msteams\n"
+           "spec:\n"
+           "  allow:\n"
+           "    rules:\n"
+           "      - resources: [access_request]\n"
+           "        verbs: [list, read]\n"
+           "      - resources: [access_plugin_data]\n"
+           "        verbs: [update]\n"
+           "---\n"
+           "kind: user\n"
+           "version: v2\n"
+           "metadata:\n"
+           "  name: teleport-msteams\n"
+           "spec:\n"
+           "  roles: [teleport-msteams]\n";
+}
+
+int runConfigure(const std::vector<std::string>& args) {
+    std::string dir, appId, secret, secretFile, tenantId;
+    bool newAppId = false, force = false;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        auto value = [&](const char* name) -> std::string {
+            if (i + 1 >= args.size()) {
+                throw std::invalid_argument(std::string(name) + " needs a value");
+            }
+            return args[++i];
+        };
+        try {
+            if (a == "--appID") {
+                appId = value("--appID");
+            } else if (a == "--appSecret") {
+                secret = value("--appSecret");
+            } else if (a == "--appSecretFile") {
+                secretFile = value("--appSecretFile");
+            } else if (a == "--tenantID") {
+                tenantId = value("--tenantID");
+            } else if (a == "--new-app-id") {
+                newAppId = true;
+            } else if (a == "--force") {
+                force = true;
+            } else if (a == "-h" || a == "--help") {
+                std::cout << Usage;
+                return 0;
+            } else if (!a.empty() && a[0] == '-') {
+                throw std::invalid_argument("unknown option " + a);
+            } else if (dir.empty()) {
+                dir = a;
+            } else {
+                throw std::invalid_argument("unexpected argument " + a);
+            }
+        } catch (const std::invalid_argument& e) {
+            std::cerr << "teleport-msteams configure: " << e.what() << "\n" << Usage;
+            return 2;
+        }
+    }
+    if (secret.empty() && secretFile.empty()) {
+        if (const char* env = std::getenv("TELEPORT_MSTEAMS_APP_SECRET")) {
+            secret = env;
+        }
+    }
+    if (dir.empty() || appId.empty() || tenantId.empty() || (secret.empty() && secretFile.empty())) {
+        std::cerr << "teleport-msteams configure: DIR, --appID, --tenantID and a secret are required\n" << Usage;
+        return 2;
+    }
+    if (!isGuid(appId)) {
+        std::cerr << "teleport-msteams configure: --appID must be the app registration's GUID\n";
+        return 2;
+    }
+    std::string secretValue = secret;
+    if (!secretFile.empty()) {
+        if (secretFile[0] != '/') {
+            std::cerr << "teleport-msteams configure: --appSecretFile must be an absolute path\n";
+            return 2;
+        }
+        auto content = common::readFile(secretFile);
+        if (!content.ok()) {
+            std::cerr << "teleport-msteams configure: " << content.status().message() << "\n";
+            return 1;
+        }
+        secretValue = secretFile;  // the config points at the file; the secret stays there
+    } else if (secret[0] == '/') {
+        std::cerr << "teleport-msteams configure: a secret starting with \"/\" would be read as a file path; "
+                     "put it in a file and use --appSecretFile\n";
+        return 2;
+    }
+
+    ::mkdir(dir.c_str(), 0700);
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+        std::cerr << "teleport-msteams configure: cannot create the folder " << dir << "\n";
+        return 1;
+    }
+    const std::string tomlPath = dir + "/teleport-msteams.toml";
+    std::string teamsAppId;
+    if (!newAppId) {
+        if (auto existing = common::readFile(tomlPath); existing.ok()) {
+            try {
+                auto t = toml::parse(*existing, tomlPath);
+                teamsAppId = t["msapi"]["teams_app_id"].value_or(std::string());
+            } catch (const toml::parse_error&) {
+            }
+        }
+    }
+    bool keptId = !teamsAppId.empty();
+    if (teamsAppId.empty()) {
+        teamsAppId = newGuid();
+    }
+
+    // What we wrote last time, to tell our files from files the user edited.
+    std::map<std::string, std::string> recorded;
+    if (auto state = common::readFile(dir + "/" + StateFile); state.ok()) {
+        std::istringstream in(*state);
+        std::string hash, name;
+        while (in >> hash >> name) {
+            recorded[name] = hash;
+        }
+    }
+    const std::string manifest = teams::buildManifest({appId, teamsAppId});
+    const std::string color = teams::colorIconPng();
+    const std::string outline = teams::outlineIconPng();
+    const std::vector<std::pair<std::string, std::string>> files = {
+        {"teleport-msteams.toml", configTemplate(appId, secretValue, tenantId, teamsAppId)},
+        {"manifest.json", manifest},
+        {"color.png", color},
+        {"outline.png", outline},
+        {"teleport-msteams-role.yaml", roleYaml()},
+        {"app.zip", teams::buildAppZip(manifest, color, outline)},
+    };
+    for (const auto& [name, data] : files) {
+        auto current = common::readFile(dir + "/" + name);
+        if (!current.ok() || *current == data || force) {
+            continue;
+        }
+        auto it = recorded.find(name);
+        bool ours = it != recorded.end() && it->second == sha256(*current);
+        // The config is where users fill in credentials: never replace it once edited.
+        if (!ours) {
+            std::cerr << "teleport-msteams configure: " << dir << "/" << name
+                      << " was changed since configure wrote it; not overwriting it (use --force)\n";
+            return 1;
+        }
+    }
+    std::string state;
+    size_t step = 0;
+    for (const auto& [name, data] : files) {
+        ++step;
+        const std::string path = dir + "/" + name;
+        auto current = common::readFile(path);
+        bool same = current.ok() && *current == data;
+        if (!same) {
+            int mode = name == "teleport-msteams.toml" ? 0600 : 0644;  // it may hold the secret
+            if (auto s = common::writeFileAtomic(path, data, mode); !s.ok()) {
+                std::cerr << "teleport-msteams configure: " << s.message() << "\n";
+                return 1;
+            }
+        }
+        std::cout << "[" << step << "/" << files.size() << "] " << path << (same ? " (unchanged)" : "") << "\n";
+        state += sha256(data) + " " + name + "\n";
+    }
+    if (auto s = common::writeFileAtomic(dir + "/" + StateFile, state, 0600); !s.ok()) {
+        std::cerr << "teleport-msteams configure: " << s.message() << "\n";
+        return 1;
+    }
+    std::cout << "\nTeams app id: " << teamsAppId << (keptId ? " (kept from the existing config)" : " (new)")
+              << "\n\nNext steps:\n"
+              << "  1. Upload " << dir << "/app.zip in the Teams admin center (Manage apps > Upload new app).\n"
+              << "  2. Grant the app registration these Microsoft Graph application permissions, with admin consent:\n"
+              << "     AppCatalog.Read.All, User.Read.All, TeamsAppInstallation.ReadWriteSelfForUser.All,\n"
+              << "     TeamsAppInstallation.ReadWriteSelfForTeam.All\n"
+              << "  3. Create the Teleport role and user: tctl create -f " << dir << "/teleport-msteams-role.yaml\n"
+              << "     and sign an identity: tctl auth sign --user=teleport-msteams --out=" << dir << "/identity\n"
+              << "  4. Edit " << tomlPath << ": [teleport] addr and [role_to_recipients].\n"
+              << "  5. Check everything: teleport-msteams validate -c " << tomlPath << " you@example.com\n";
+    return 0;
+}
+
+}  // namespace tmsteams::cli

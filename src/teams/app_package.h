@@ -1,0 +1,21 @@
+// The Teams app package that configure writes and a Teams admin uploads: the manifest and
+// app.zip (manifest and both icons at the zip root).
+#pragma once
+
+#include <string>
+
+namespace tmsteams::teams {
+
+inline constexpr const char* ManifestVersion = "1.22";
+
+struct ManifestOptions {
+    std::string appId;       // the Entra ID app registration (client) id; also the bot id
+    std::string teamsAppId;  // the manifest id (GUID), stable across configure runs
+    std::string version = "1.0.0";
+};
+
+std::string buildManifest(const ManifestOptions& o);
+// A zip holding manifest.json, color.png and outline.png at its root.
+std::string buildAppZip(const std::string& manifest, const std::string& colorPng, const std::string& outlinePng);
+
+}  // namespace tmsteams::teams
