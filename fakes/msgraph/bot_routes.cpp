@@ -34,9 +34,8 @@ std::optional<TokenInfo> authenticateBot(Exchange& ex, FakeState& state) {
 bool checkConversation(Exchange& ex, FakeState& state, const std::string& convId,
                        const std::string& botId) {
     const Directory& dir = state.directory();
-    const CatalogApp* app = state.catalogByBotId(botId);
     if (auto ch = dir.channel(convId)) {
-        if (!app || !state.installed(ch->first->id, app->id)) {
+        if (!state.botInstalled(ch->first->id, botId)) {
             botError(ex, 403, "BotNotInConversationRoster", "The bot is not part of the conversation roster.");
             return false;
         }
@@ -56,7 +55,7 @@ bool checkConversation(Exchange& ex, FakeState& state, const std::string& convId
             std::string chatBot = inner.substr(sep + 1);
             const DirectoryUser* u = dir.userById(userId);
             if (u) {
-                if (chatBot != botId || !app || !state.installed(userId, app->id)) {
+                if (chatBot != botId || !state.botInstalled(userId, botId)) {
                     botError(ex, 403, "BotNotInConversationRoster",
                              "The bot is not part of the conversation roster.");
                     return false;

@@ -126,6 +126,15 @@ bool FakeState::installed(const std::string& scope, const std::string& appId) co
     return installs_.count({scope, appId}) > 0;
 }
 
+bool FakeState::botInstalled(const std::string& scope, const std::string& botId) const {
+    for (const auto& a : catalog_) {
+        if (a.botId == botId && installed(scope, a.id)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 bool FakeState::install(const std::string& scope, const std::string& appId) {
     return installs_.insert({scope, appId}).second;
 }

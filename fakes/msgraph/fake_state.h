@@ -90,6 +90,8 @@ public:
 
     // Installations of catalog apps for users and teams (scope = user id or team id).
     bool installed(const std::string& scope, const std::string& appId) const;
+    // Whether any catalog app with this bot is installed in `scope`.
+    bool botInstalled(const std::string& scope, const std::string& botId) const;
     bool install(const std::string& scope, const std::string& appId);  // false if already
     bool uninstall(const std::string& scope, const std::string& appId);
 

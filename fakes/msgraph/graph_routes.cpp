@@ -153,10 +153,6 @@ void methodNotAllowed(Exchange& ex) {
 
 // POST of an app package (application/zip): unpacks it, checks the manifest, adds the app.
 void publishAppPackage(Exchange& ex, FakeState& state) {
-    if (lower(ex.header("content-type")).rfind("application/zip", 0) != 0) {
-        graphError(ex, 415, "UnsupportedMediaType", "The app package must be sent as application/zip.");
-        return;
-    }
     std::string manifest;
     std::set<std::string> names;
     try {
@@ -257,6 +253,10 @@ void appCatalog(Exchange& ex, FakeState& state, const TokenInfo& tok) {
     }
     if (ex.segments.size() == 3 && ex.method == "POST") {
         if (!permitted(ex, state, tok, {"AppCatalog.Submit", "AppCatalog.ReadWrite.All"})) {
+            return;
+        }
+        if (lower(ex.header("content-type")).rfind("application/zip", 0) != 0) {
+            graphError(ex, 415, "UnsupportedMediaType", "The app package must be sent as application/zip.");
             return;
         }
         publishAppPackage(ex, state);
