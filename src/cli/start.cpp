@@ -1,6 +1,7 @@
 // teleport-msteams start: the daemon.
 #include <signal.h>
 
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -46,15 +47,29 @@ int runStart(const std::vector<std::string>& args) {
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGTERM);
     sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
     plugin::App app(std::move(*config));
     std::thread signals([&app, sigs] {
-        int sig = 0;
-        sigwait(&sigs, &sig);
-        common::logInfo("signal received, shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
-        app.requestStop();
+        bool stopping = false;
+        for (;;) {
+            int sig = 0;
+            sigwait(&sigs, &sig);
+            if (sig == SIGHUP) {
+                common::logInfo("SIGHUP: reloading the configuration");
+                app.requestReload();
+                continue;
+            }
+            if (stopping) {
+                common::logWarn("second signal: exiting now");
+                std::_Exit(130);
+            }
+            stopping = true;
+            common::logInfo("signal received, shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+            app.requestStop();
+        }
     });
     signals.detach();
     return app.run();

@@ -106,7 +106,11 @@ absl::StatusOr<HttpResponse> ApiCaller::call(const ApiCall& c, std::stop_token s
             }
             req.timeout = std::min(req.timeout, remaining);
         }
+        auto sentAt = clock_.steadyNow();
         HttpResponse resp = http_.send(req);
+        if (latency_) {
+            latency_->observe(clock_.steadyNow() - sentAt);
+        }
         bool success = resp.answered() &&
                        (c.expected.empty() ? (resp.status >= 200 && resp.status < 300)
                                            : std::find(c.expected.begin(), c.expected.end(), resp.status) != c.expected.end());

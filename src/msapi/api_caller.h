@@ -14,6 +14,7 @@
 #include <absl/status/statusor.h>
 
 #include "common/clock.h"
+#include "common/metrics.h"
 #include "msapi/http_transport.h"
 #include "msapi/token_cache.h"
 
@@ -51,6 +52,8 @@ public:
 
     absl::StatusOr<HttpResponse> call(const ApiCall& call, std::stop_token stop = {});
     const ApiStats& stats() const { return stats_; }
+    // Every HTTP attempt's duration goes here when set.
+    void setLatencyHistogram(common::Histogram* h) { latency_ = h; }
 
 private:
     HttpTransport& http_;
@@ -58,6 +61,7 @@ private:
     TokenCache& tokens_;
     RetryPolicy policy_;
     ApiStats stats_;
+    common::Histogram* latency_ = nullptr;
 };
 
 // Parses Retry-After (delta seconds or an HTTP date) relative to `now`.

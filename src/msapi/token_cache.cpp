@@ -44,12 +44,29 @@ void TokenCache::invalidate(const std::string& token) {
     }
 }
 
+void TokenCache::setCredentials(AppCredentials creds) {
+    std::lock_guard lock(mu_);
+    creds_ = std::move(creds);
+    token_.clear();
+}
+
+bool TokenCache::healthy() const {
+    std::lock_guard lock(mu_);
+    return !lastFetchFailed_ || (!token_.empty() && clock_.steadyNow() < renewAt_);
+}
+
 uint64_t TokenCache::refreshes() const {
     std::lock_guard lock(mu_);
     return refreshes_;
 }
 
 absl::StatusOr<std::string> TokenCache::fetch(std::stop_token stop) {
+    auto result = fetchOnce(stop);
+    lastFetchFailed_ = !result.ok();
+    return result;
+}
+
+absl::StatusOr<std::string> TokenCache::fetchOnce(std::stop_token stop) {
     HttpRequest req;
     req.method = "POST";
     req.url = creds_.loginEndpoint + "/" + formEncode(creds_.tenantId) + "/oauth2/v2.0/token";

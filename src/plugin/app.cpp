@@ -1,6 +1,7 @@
 // The daemon's lifecycle.
 #include "plugin/app.h"
 
+#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <future>
@@ -9,11 +10,13 @@
 
 #include "common/backoff.h"
 #include "common/clock.h"
-#include "common/duration.h"
 #include "common/log.h"
+#include "common/metrics.h"
+#include "common/sd_notify.h"
 #include "plugin/keyed_executor.h"
 #include "plugin/ms_api_stack.h"
 #include "plugin/request_handler.h"
+#include "plugin/status_server.h"
 #include "teams/teams_messenger.h"
 #include "teleport/grpc_auth_client.h"
 #include "teleport/identity_file.h"
@@ -25,6 +28,7 @@ namespace {
 constexpr auto InitTimeout = std::chrono::seconds(30);
 constexpr auto WatchInitTimeout = std::chrono::seconds(15);
 constexpr auto DrainTimeout = std::chrono::seconds(15);
+constexpr auto ExpiryCheckEvery = std::chrono::seconds(10);
 
 std::string formatUtc(std::chrono::system_clock::time_point t) {
     std::time_t tt = std::chrono::system_clock::to_time_t(t);
@@ -42,7 +46,25 @@ std::string hostInstanceId() {
            std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000);
 }
 
-// Calls `redeliver` for a request after a delay, on the request's queue.
+std::string digest(const std::string& s) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_Digest(s.data(), s.size(), md, &n, EVP_sha256(), nullptr);
+    return std::string(reinterpret_cast<char*>(md), n);
+}
+
+void applyLogSettings(const LogConfig& l) {
+    auto& log = common::Logger::instance();
+    if (!log.setOutput(l.output)) {
+        common::logError("cannot open the log output; keeping the previous one", {{"output", l.output}});
+    }
+    common::Severity sev = common::Severity::Info;
+    common::parseSeverity(l.severity, sev);
+    log.setSeverity(sev);
+    log.setFormat(l.format == "json" ? common::LogFormat::Json : common::LogFormat::Text);
+}
+
+// Calls `fire(id)` after a delay.
 class RetryTimer {
 public:
     explicit RetryTimer(std::function<void(const std::string&)> fire)
@@ -112,11 +134,20 @@ bool versionAtLeast(const std::string& version, int major, int minor, int patch)
 }
 
 struct App::Impl {
-    Config config;
     common::SystemClock clock;
+    common::SdNotifier systemd;
     std::stop_source stop;
+
+    std::mutex configMu;  // guards config, certDigest, certNotAfter
+    Config config;
+    std::string certDigest;
+    std::chrono::system_clock::time_point certNotAfter;
+
     std::mutex streamMu;  // guards stream
     teleport::WatchStream* stream = nullptr;
+    std::atomic<bool> watching{false};
+    std::atomic<bool> reloadWanted{false};
+    std::atomic<int64_t> lastProbeMs{0};
 
     std::unique_ptr<teleport::GrpcAuthClient> auth;
     std::unique_ptr<MsApiStack> ms;
@@ -124,34 +155,50 @@ struct App::Impl {
     std::unique_ptr<KeyedExecutor> executor;
     std::unique_ptr<RetryTimer> retries;
     std::unique_ptr<RequestHandler> handler;
+    std::unique_ptr<StatusServer> status;
     std::jthread catchUp;
+    std::jthread maintenance;
+
+    common::Counter* reconnects = nullptr;
 
     int fail(const std::string& msg) {
         common::logError(msg);
         return 1;
     }
 
+    absl::StatusOr<teleport::TlsCredentials> loadCredentials(const TeleportConfig& tc, std::string& where);
     int connectTeleport(proto::PingResponse& ping);
     int connectMicrosoft(std::string& catalogAppId);
+    void registerMetrics();
+    std::vector<std::string> readinessProblems();
     void preload();
     void dispatch(const proto::Event& ev);
     void catchUpOnce();
     int watchLoop();
+    void cancelStream();
+    void maintain(std::stop_token st);
+    void reload();
+    // Re-reads the Teleport credentials; reconnects when they changed (or `force`).
+    void refreshIdentity(bool force);
 };
 
-int App::Impl::connectTeleport(proto::PingResponse& ping) {
-    const auto& tc = config.teleport;
-    absl::StatusOr<teleport::TlsCredentials> creds;
-    std::string credsPath;
+absl::StatusOr<teleport::TlsCredentials> App::Impl::loadCredentials(const TeleportConfig& tc, std::string& where) {
     if (!tc.clientCrt.empty()) {
-        creds = teleport::loadTlsFiles(tc.clientCrt, tc.clientKey, tc.rootCas);
-        credsPath = tc.clientCrt;
-    } else if (!tc.identity.empty()) {
-        creds = teleport::loadIdentityFile(tc.identity);
-        credsPath = tc.identity;
-    } else {
-        return fail(config.path + ": [teleport] needs identity, or client_key, client_crt and root_cas");
+        where = tc.clientCrt;
+        return teleport::loadTlsFiles(tc.clientCrt, tc.clientKey, tc.rootCas);
     }
+    if (!tc.identity.empty()) {
+        where = tc.identity;
+        return teleport::loadIdentityFile(tc.identity);
+    }
+    where = config.path;
+    return absl::InvalidArgumentError(config.path + ": [teleport] needs identity, or client_key, client_crt and root_cas");
+}
+
+int App::Impl::connectTeleport(proto::PingResponse& ping) {
+    const auto tc = config.teleport;
+    std::string credsPath;
+    auto creds = loadCredentials(tc, credsPath);
     if (!creds.ok()) {
         return fail("cannot load Teleport credentials: " + std::string(creds.status().message()));
     }
@@ -162,6 +209,11 @@ int App::Impl::connectTeleport(proto::PingResponse& ping) {
     if (cert->notAfter <= clock.now()) {
         return fail("the Teleport credentials in " + credsPath + " expired at " + formatUtc(cert->notAfter) +
                     ": issue new ones (tctl auth sign, or tbot)");
+    }
+    {
+        std::lock_guard lock(configMu);
+        certDigest = digest(creds->certPem);
+        certNotAfter = cert->notAfter;
     }
     auth = std::make_unique<teleport::GrpcAuthClient>(tc.addr, *creds, PluginName);
     common::Backoff backoff(std::chrono::milliseconds(200), std::chrono::seconds(2));
@@ -198,6 +250,11 @@ int App::Impl::connectTeleport(proto::PingResponse& ping) {
 int App::Impl::connectMicrosoft(std::string& catalogAppId) {
     const auto& mc = config.msapi;
     ms = MsApiStack::create(mc, clock);
+    auto& m = common::Metrics::instance();
+    ms->graphCaller->setLatencyHistogram(&m.histogram("teleport_msteams_api_request_duration_seconds",
+                                                      "Duration of each HTTP call to Microsoft.", {{"api", "graph"}}));
+    ms->botCaller->setLatencyHistogram(&m.histogram("teleport_msteams_api_request_duration_seconds",
+                                                    "Duration of each HTTP call to Microsoft.", {{"api", "bot"}}));
     auto teamsApp = ms->graph->getTeamsApp(mc.teamsAppId, {clock.steadyNow() + InitTimeout, stop.get_token()});
     if (!teamsApp.ok()) {
         return fail("cannot find the Teams app: " + std::string(teamsApp.status().message()));
@@ -206,6 +263,67 @@ int App::Impl::connectMicrosoft(std::string& catalogAppId) {
     common::logInfo("found the Teams app in the org catalog", {{"teams_app_id", mc.teamsAppId},
                                                               {"catalog_id", catalogAppId}});
     return 0;
+}
+
+void App::Impl::registerMetrics() {
+    auto& m = common::Metrics::instance();
+    reconnects = &m.counter("teleport_msteams_watch_reconnects_total", "Times the watch on Teleport was re-opened.");
+    for (auto [api, caller, tokens] : {std::tuple{"graph", ms->graphCaller.get(), ms->graphTokens.get()},
+                                       std::tuple{"bot", ms->botCaller.get(), ms->botTokens.get()}}) {
+        common::Labels l{{"api", api}};
+        m.gauge("teleport_msteams_api_calls_total", "Microsoft API calls (each may take several attempts).",
+                [caller] { return double(caller->stats().calls.load()); }, l, "counter");
+        m.gauge("teleport_msteams_api_retries_total", "Microsoft API attempts that were retried.",
+                [caller] { return double(caller->stats().retries.load()); }, l, "counter");
+        m.gauge("teleport_msteams_api_throttled_total", "Microsoft API answers with HTTP 429.",
+                [caller] { return double(caller->stats().throttled.load()); }, l, "counter");
+        m.gauge("teleport_msteams_api_failures_total", "Microsoft API calls that failed for good.",
+                [caller] { return double(caller->stats().failures.load()); }, l, "counter");
+        m.gauge("teleport_msteams_token_refreshes_total", "Access tokens fetched from the identity platform.",
+                [tokens] { return double(tokens->refreshes()); }, l, "counter");
+    }
+    auto* h = handler.get();
+    m.gauge("teleport_msteams_cards_posted_total", "Cards posted to Teams.",
+            [h] { return double(h->stats().cardsPosted.load()); }, {}, "counter");
+    m.gauge("teleport_msteams_cards_updated_total", "Card updates sent to Teams.",
+            [h] { return double(h->stats().cardsUpdated.load()); }, {}, "counter");
+    m.gauge("teleport_msteams_card_failures_total", "Card posts and updates that failed (they are retried).",
+            [h] { return double(h->stats().cardFailures.load()); }, {}, "counter");
+    m.gauge("teleport_msteams_plugin_data_conflicts_total", "Plugin-data compare-and-swap conflicts (retried).",
+            [h] { return double(h->stats().casConflicts.load()); }, {}, "counter");
+    auto* msg = messenger.get();
+    m.gauge("teleport_msteams_recipients_cached", "Recipients whose Teams conversation is known.",
+            [msg] { return double(msg->cachedRecipients()); });
+    auto* ex = executor.get();
+    m.gauge("teleport_msteams_work_in_flight", "Events queued or being handled.", [ex] { return double(ex->inFlight()); });
+    m.gauge("teleport_msteams_watching", "1 while the watch on Teleport is established.",
+            [this] { return watching.load() ? 1.0 : 0.0; });
+    m.gauge("teleport_msteams_credentials_expiry_timestamp_seconds", "When the Teleport certificate expires.",
+            [this] {
+                std::lock_guard lock(configMu);
+                return double(std::chrono::duration_cast<std::chrono::seconds>(certNotAfter.time_since_epoch()).count());
+            });
+    handler->setNotificationLatency(&m.histogram("teleport_msteams_notification_latency_seconds",
+                                                 "From a request's creation to each card being posted.", {},
+                                                 {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300}));
+}
+
+std::vector<std::string> App::Impl::readinessProblems() {
+    std::vector<std::string> problems;
+    if (!watching.load()) {
+        problems.push_back("not watching Teleport access requests");
+    }
+    if (ms && !ms->graphTokens->healthy()) {
+        problems.push_back("cannot get a Microsoft Graph token");
+    }
+    if (ms && !ms->botTokens->healthy()) {
+        problems.push_back("cannot get a Bot Framework token");
+    }
+    std::lock_guard lock(configMu);
+    if (certNotAfter <= clock.now()) {
+        problems.push_back("the Teleport credentials expired at " + formatUtc(certNotAfter));
+    }
+    return problems;
 }
 
 void App::Impl::preload() {
@@ -231,9 +349,12 @@ void App::Impl::preload() {
 
 void App::Impl::dispatch(const proto::Event& ev) {
     auto st = stop.get_token();
+    auto& m = common::Metrics::instance();
     if (ev.type() == proto::PUT && ev.has_accessrequest()) {
         auto req = ev.accessrequest();
         const std::string id = req.metadata().name();
+        m.counter("teleport_msteams_access_requests_seen_total", "Access request events by state.",
+                  {{"state", types::RequestState_Name(req.spec().state())}}).inc();
         executor->submit(id, [this, req, id, st] {
             if (auto s = handler->onRequest(req, st); !s.ok()) {
                 common::logError("cannot handle access request", {{"request", id}, {"error", std::string(s.message())}});
@@ -244,6 +365,8 @@ void App::Impl::dispatch(const proto::Event& ev) {
             return;
         }
         const std::string id = ev.resourceheader().metadata().name();
+        m.counter("teleport_msteams_access_requests_seen_total", "Access request events by state.",
+                  {{"state", "DELETED"}}).inc();
         executor->submit(id, [this, id, st] {
             if (auto s = handler->onDeleted(id, st); !s.ok()) {
                 common::logError("cannot handle deleted access request", {{"request", id},
@@ -290,6 +413,13 @@ void App::Impl::catchUpOnce() {
                                   {"expired_while_away", std::to_string(gone)}});
 }
 
+void App::Impl::cancelStream() {
+    std::lock_guard lock(streamMu);
+    if (stream) {
+        stream->cancel();
+    }
+}
+
 int App::Impl::watchLoop() {
     common::Backoff backoff(std::chrono::milliseconds(200), std::chrono::seconds(5));
     bool announced = false;
@@ -320,9 +450,11 @@ int App::Impl::watchLoop() {
                 s->cancel();
             } else {
                 gotInit = true;
+                watching = true;
                 backoff.reset();
                 if (!announced) {
                     common::logInfo("plugin is ready");
+                    systemd.ready();
                     announced = true;
                 } else {
                     common::logInfo("watching access requests again");
@@ -336,6 +468,7 @@ int App::Impl::watchLoop() {
                 }
             }
         }
+        watching = false;
         watchdog.request_stop();
         auto status = s->finish();
         {
@@ -352,6 +485,7 @@ int App::Impl::watchLoop() {
         if (status.code() == absl::StatusCode::kUnauthenticated) {
             return fail("Teleport no longer accepts the plugin's credentials: " + std::string(status.message()));
         }
+        reconnects->inc();
         auto delay = backoff.next();
         common::logWarn("watch stream ended; reconnecting", {{"error", status.ok() ? "closed by server" : std::string(status.message())},
                                                             {"delay_ms", std::to_string(delay.count())}});
@@ -360,17 +494,157 @@ int App::Impl::watchLoop() {
     return 0;
 }
 
+void App::Impl::refreshIdentity(bool force) {
+    TeleportConfig tc;
+    {
+        std::lock_guard lock(configMu);
+        tc = config.teleport;
+    }
+    std::string where;
+    auto creds = loadCredentials(tc, where);
+    if (!creds.ok()) {
+        common::logError("cannot re-read the Teleport credentials; keeping the current ones",
+                         {{"error", std::string(creds.status().message())}});
+        return;
+    }
+    auto cert = teleport::inspectCertificate(creds->certPem);
+    if (!cert.ok()) {
+        common::logError("cannot read the renewed certificate", {{"file", where}});
+        return;
+    }
+    std::string d = digest(creds->certPem);
+    {
+        std::lock_guard lock(configMu);
+        if (d == certDigest && !force) {
+            return;
+        }
+        if (cert->notAfter <= clock.now()) {
+            common::logError("the Teleport credentials in " + where + " expired at " + formatUtc(cert->notAfter) +
+                             "; keeping the current ones");
+            return;
+        }
+        certDigest = d;
+        certNotAfter = cert->notAfter;
+    }
+    auth->reconnect(tc.addr, *creds);
+    common::logInfo("Teleport credentials loaded; reconnecting", {{"file", where},
+                                                                  {"credentials_expire", formatUtc(cert->notAfter)}});
+    cancelStream();  // the watch re-opens on the new connection and catches up
+}
+
+void App::Impl::reload() {
+    systemd.reloading();
+    auto fresh = loadConfig(config.path);
+    if (!fresh.ok()) {
+        common::logError("configuration reload refused; the previous configuration stays in force",
+                         {{"error", std::string(fresh.status().message())}});
+        systemd.ready();
+        return;
+    }
+    for (const auto& w : fresh->warnings) {
+        common::logWarn(w);
+    }
+    applyLogSettings(fresh->log);
+    handler->setRoleToRecipients(fresh->roleToRecipients);
+    const auto& mc = fresh->msapi;
+    bool teleportChanged;
+    {
+        std::lock_guard lock(configMu);
+        const auto& old = config.msapi;
+        if (mc.graphEndpoint != old.graphEndpoint || mc.botEndpoint != old.botEndpoint || mc.region != old.region ||
+            mc.teamsAppId != old.teamsAppId || mc.caFile != old.caFile) {
+            common::logWarn("Microsoft endpoints, region, teams_app_id or ca_file changed: restart to apply them");
+        }
+        if (mc.appSecret != old.appSecret || mc.appId != old.appId || mc.tenantId != old.tenantId ||
+            mc.loginEndpoint != old.loginEndpoint) {
+            msapi::AppCredentials app{mc.loginEndpoint, mc.tenantId, mc.appId, mc.appSecret};
+            ms->graphTokens->setCredentials(app);
+            ms->botTokens->setCredentials(app);
+            common::logInfo("Microsoft credentials reloaded");
+        }
+        const auto& ot = config.teleport;
+        const auto& nt = fresh->teleport;
+        teleportChanged = nt.addr != ot.addr || nt.identity != ot.identity || nt.clientCrt != ot.clientCrt ||
+                          nt.clientKey != ot.clientKey || nt.rootCas != ot.rootCas;
+        auto path = config.path;
+        config = std::move(*fresh);
+        config.path = path;
+    }
+    refreshIdentity(teleportChanged);
+    common::logInfo("configuration reloaded");
+    systemd.ready();
+}
+
+void App::Impl::maintain(std::stop_token st) {
+    auto lastIdentityCheck = clock.steadyNow();
+    auto lastExpiryCheck = clock.steadyNow();
+    auto lastWatchdog = clock.steadyNow();
+    bool expiredLogged = false;
+    while (!st.stop_requested()) {
+        clock.sleepFor(std::chrono::milliseconds(250), st);
+        if (st.stop_requested()) {
+            break;
+        }
+        auto now = clock.steadyNow();
+        if (reloadWanted.exchange(false)) {
+            reload();
+        }
+        bool refresh;
+        std::chrono::seconds interval;
+        {
+            std::lock_guard lock(configMu);
+            refresh = config.teleport.refreshIdentity;
+            interval = config.teleport.refreshIdentityInterval;
+        }
+        if (refresh && now - lastIdentityCheck >= interval) {
+            lastIdentityCheck = now;
+            refreshIdentity(false);
+        }
+        if (now - lastExpiryCheck >= ExpiryCheckEvery) {
+            lastExpiryCheck = now;
+            std::chrono::system_clock::time_point notAfter;
+            {
+                std::lock_guard lock(configMu);
+                notAfter = certNotAfter;
+            }
+            if (notAfter <= clock.now() && !expiredLogged) {
+                common::logError("the Teleport credentials expired at " + formatUtc(notAfter) +
+                                 ": renew them (tbot, or tctl auth sign) and send SIGHUP");
+                expiredLogged = true;
+            } else if (notAfter > clock.now()) {
+                expiredLogged = false;
+            }
+        }
+        // The watchdog is fed only while the event workers answer: a wedged daemon gets restarted.
+        if (auto wd = systemd.watchdogInterval()) {
+            if (now - lastWatchdog >= *wd) {
+                lastWatchdog = now;
+                int64_t nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+                int64_t probe = lastProbeMs.load();
+                auto limitMs = std::chrono::duration_cast<std::chrono::milliseconds>(*wd).count() * 3;
+                if (probe == 0 || nowMs - probe < limitMs) {
+                    systemd.watchdog();
+                }
+                executor->submit("\x01watchdog", [this] {
+                    lastProbeMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      clock.steadyNow().time_since_epoch()).count();
+                });
+            }
+        }
+    }
+}
+
 App::App(Config config) : impl_(std::make_unique<Impl>()) { impl_->config = std::move(config); }
 
 App::~App() = default;
 
 void App::requestStop() {
+    impl_->systemd.stopping();
     impl_->stop.request_stop();
-    std::lock_guard lock(impl_->streamMu);
-    if (impl_->stream) {
-        impl_->stream->cancel();
-    }
+    impl_->cancelStream();
 }
+
+void App::requestReload() { impl_->reloadWanted = true; }
 
 int App::run() {
     Impl& d = *impl_;
@@ -406,17 +680,32 @@ int App::run() {
                                                  [&d](const std::string& id, std::chrono::milliseconds delay) {
                                                      d.retries->schedule(id, delay);
                                                  });
+    d.registerMetrics();
+    if (!d.config.http.listen.empty()) {
+        auto status = StatusServer::start(d.config.http.listen, [&d] { return d.readinessProblems(); });
+        if (!status.ok()) {
+            return d.fail(d.config.path + ": http.listen: " + std::string(status.status().message()));
+        }
+        d.status = std::move(*status);
+        common::logInfo("status endpoint listening", {{"addr", d.status->address()}});
+    }
     if (d.config.preload) {
         d.preload();
     }
+    d.maintenance = std::jthread([&d](std::stop_token st) { d.maintain(st); });
     int rc = d.watchLoop();
     common::logInfo("stopping: finishing work in flight", {{"in_flight", std::to_string(d.executor->inFlight())}});
+    d.maintenance.request_stop();
+    if (d.maintenance.joinable()) {
+        d.maintenance.join();
+    }
     if (d.catchUp.joinable()) {
         d.catchUp.join();
     }
     if (!d.executor->drain(DrainTimeout)) {
         common::logWarn("gave up waiting for work in flight", {{"in_flight", std::to_string(d.executor->inFlight())}});
     }
+    d.status.reset();
     d.retries.reset();
     d.executor.reset();
     common::logInfo("stopped");

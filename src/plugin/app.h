@@ -23,6 +23,9 @@ public:
     int run();
     // Safe from any thread (a signal-watching one).
     void requestStop();
+    // Re-reads the config file (SIGHUP): recipients, log settings, secrets and the Teleport
+    // identity take effect without a restart; a broken file is refused and the old config stays.
+    void requestReload();
 
 private:
     struct Impl;

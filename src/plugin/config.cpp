@@ -143,6 +143,23 @@ Config build(const toml::table& root, const std::string& path) {
                 throw ConfigError(where(path, *m, s + key) + ": is required");
             }
         }
+        if (const toml::node* cn = m->get("cloud")) {
+            mc.cloud = getString(path, *m, s, "cloud", "global");
+            CloudEndpoints ep;
+            if (!cloudEndpoints(mc.cloud, ep)) {
+                throw ConfigError(where(path, *cn, s + "cloud") + ": must be global, usgov, dod or china");
+            }
+            mc.loginEndpoint = ep.login;
+            mc.graphEndpoint = ep.graph;
+            mc.botEndpoint = ep.bot;
+            mc.graphScope = ep.graphScope;
+            mc.botScope = ep.botScope;
+            mc.region = ep.region;
+            if (mc.cloud == "china" && !m->get("bot_endpoint")) {
+                throw ConfigError(where(path, *cn, s + "cloud") +
+                                  ": for china, also set bot_endpoint to your tenant's Teams service URL");
+            }
+        }
         if (mc.appSecret.front() == '/') {
             auto secret = common::readFile(mc.appSecret);
             if (!secret.ok()) {
@@ -162,7 +179,7 @@ Config build(const toml::table& root, const std::string& path) {
         mc.botScope = getString(path, *m, s, "bot_scope", mc.botScope);
         mc.caFile = getString(path, *m, s, "ca_file", "");
         warnUnknown(path, *m, s,
-                    {"app_id", "app_secret", "tenant_id", "teams_app_id", "region", "login_endpoint",
+                    {"cloud", "app_id", "app_secret", "tenant_id", "teams_app_id", "region", "login_endpoint",
                      "graph_endpoint", "bot_endpoint", "graph_scope", "bot_scope", "ca_file"},
                     c.warnings);
     }
@@ -215,6 +232,14 @@ Config build(const toml::table& root, const std::string& path) {
         }
         warnUnknown(path, *l, s, {"output", "severity", "format"}, c.warnings);
     }
+    if (const toml::table* h = section(path, root, "http")) {
+        c.http.listen = getString(path, *h, "http.", "listen", "");
+        auto colon = c.http.listen.rfind(':');
+        if (!c.http.listen.empty() && (colon == std::string::npos || colon + 1 == c.http.listen.size())) {
+            throw ConfigError(where(path, *h->get("listen"), "http.listen") + ": must be host:port, e.g. 127.0.0.1:8081");
+        }
+        warnUnknown(path, *h, "http.", {"listen"}, c.warnings);
+    }
     return c;
 }
 
@@ -231,6 +256,26 @@ absl::StatusOr<Config> parseConfig(const std::string& text, const std::string& p
     } catch (const ConfigError& e) {
         return absl::InvalidArgumentError(e.what());
     }
+}
+
+bool cloudEndpoints(const std::string& cloud, CloudEndpoints& out) {
+    if (cloud == "global") {
+        out = {"https://login.microsoftonline.com", "https://graph.microsoft.com", "https://smba.trafficmanager.net",
+               "https://graph.microsoft.com/.default", "https://api.botframework.com/.default", "emea"};
+    } else if (cloud == "usgov") {  // GCC High
+        out = {"https://login.microsoftonline.us", "https://graph.microsoft.us", "https://smba.infra.gov.teams.microsoft.us",
+               "https://graph.microsoft.us/.default", "https://api.botframework.us/.default", "teams"};
+    } else if (cloud == "dod") {
+        out = {"https://login.microsoftonline.us", "https://dod-graph.microsoft.us",
+               "https://smba.infra.dod.teams.microsoft.us", "https://dod-graph.microsoft.us/.default",
+               "https://api.botframework.us/.default", "teams"};
+    } else if (cloud == "china") {  // operated by 21Vianet
+        out = {"https://login.partner.microsoftonline.cn", "https://microsoftgraph.chinacloudapi.cn", "",
+               "https://microsoftgraph.chinacloudapi.cn/.default", "https://api.botframework.azure.cn/.default", "teams"};
+    } else {
+        return false;
+    }
+    return true;
 }
 
 absl::StatusOr<Config> loadConfig(const std::string& path) {

@@ -22,6 +22,7 @@ struct TeleportConfig {
 };
 
 struct MsApiConfig {
+    std::string cloud = "global";  // global, usgov, dod, china: picks the endpoints below
     std::string appId;
     std::string appSecret;  // the secret itself, read from the file when configured as a path
     std::string tenantId;
@@ -41,6 +42,10 @@ struct LogConfig {
     std::string format = "text";
 };
 
+struct HttpConfig {
+    std::string listen;  // host:port for /healthz, /readyz, /metrics; empty = off
+};
+
 struct Config {
     std::string path;
     bool preload = false;
@@ -48,10 +53,17 @@ struct Config {
     MsApiConfig msapi;
     std::map<std::string, std::vector<std::string>> roleToRecipients;
     LogConfig log;
+    HttpConfig http;
     std::vector<std::string> warnings;  // "FILE:LINE: KEY: unknown key", ...
 };
 
 absl::StatusOr<Config> loadConfig(const std::string& path);
+
+// The endpoints of a Microsoft cloud; false for an unknown name.
+struct CloudEndpoints {
+    std::string login, graph, bot, graphScope, botScope, region;
+};
+bool cloudEndpoints(const std::string& cloud, CloudEndpoints& out);
 // Parses TOML text; `path` is used in messages and to resolve nothing else.
 absl::StatusOr<Config> parseConfig(const std::string& text, const std::string& path);
 

@@ -123,7 +123,13 @@ RequestHandler::RequestHandler(teleport::AuthClient& auth, teams::Messenger& mes
     : auth_(auth), messenger_(messenger), clock_(clock), settings_(std::move(settings)),
       scheduleRetry_(std::move(scheduleRetry)) {}
 
+void RequestHandler::setRoleToRecipients(std::map<std::string, std::vector<std::string>> map) {
+    std::lock_guard lock(settingsMu_);
+    settings_.roleToRecipients = std::move(map);
+}
+
 std::vector<std::string> RequestHandler::recipientsFor(const types::AccessRequestV3& req) const {
+    std::lock_guard lock(settingsMu_);
     std::vector<std::string> out;
     std::set<std::string> seen;
     auto add = [&](const std::string& r) {
@@ -343,6 +349,11 @@ absl::Status RequestHandler::deliver(const types::AccessRequestV3& req, const Pl
                 return;
             }
             ++stats_.cardsPosted;
+            if (notificationLatency_) {
+                if (auto created = teleport::fromProtoTime(req.spec().created())) {
+                    notificationLatency_->observe(clock_.now() - *created);
+                }
+            }
             StoredMessage msg{*posted, rfc822(clock_.now()), rid};
             // Record at once, so a crash after this point never re-posts this card.
             auto recorded = casUpdate(

@@ -17,6 +17,7 @@
 #include <absl/status/statusor.h>
 
 #include "common/clock.h"
+#include "common/metrics.h"
 #include "plugin/plugin_data.h"
 #include "teams/card.h"
 #include "teams/messenger.h"
@@ -58,6 +59,10 @@ public:
     std::vector<std::string> recipientsFor(const types::AccessRequestV3& request) const;
     teams::CardData cardFor(const types::AccessRequestV3& request) const;
     const HandlerStats& stats() const { return stats_; }
+    // Applies a reloaded [role_to_recipients] to requests handled from now on.
+    void setRoleToRecipients(std::map<std::string, std::vector<std::string>> map);
+    // Time from a request's creation to each of its cards being posted.
+    void setNotificationLatency(common::Histogram* h) { notificationLatency_ = h; }
 
 private:
     using Modify = std::function<std::optional<PluginData>(const std::optional<PluginData>&)>;
@@ -80,7 +85,9 @@ private:
     teleport::AuthClient& auth_;
     teams::Messenger& messenger_;
     common::Clock& clock_;
-    const HandlerSettings settings_;
+    HandlerSettings settings_;
+    mutable std::mutex settingsMu_;  // guards settings_.roleToRecipients
+    common::Histogram* notificationLatency_ = nullptr;
     RetryScheduler scheduleRetry_;
     HandlerStats stats_;
     std::mutex retryMu_;  // guards retryAttempts_

@@ -11,11 +11,11 @@ constexpr const char* KindAccessRequest = "access_request";
 
 class GrpcWatchStream final : public WatchStream {
 public:
-    explicit GrpcWatchStream(proto::AuthService::Stub& stub) {
+    explicit GrpcWatchStream(std::shared_ptr<proto::AuthService::Stub> stub) : stub_(std::move(stub)) {
         prepareContext(ctx_, std::chrono::milliseconds(0));
         proto::Watch w;
         w.add_kinds()->set_kind(KindAccessRequest);
-        reader_ = stub.WatchEvents(&ctx_, w);
+        reader_ = stub_->WatchEvents(&ctx_, w);
     }
     ~GrpcWatchStream() override {
         ctx_.TryCancel();
@@ -35,6 +35,7 @@ public:
     }
 
 private:
+    std::shared_ptr<proto::AuthService::Stub> stub_;  // keeps the connection alive
     grpc::ClientContext ctx_;
     std::unique_ptr<grpc::ClientReader<proto::Event>> reader_;
     bool finished_ = false;
@@ -51,14 +52,24 @@ absl::Status fromGrpc(const grpc::Status& s, const std::string& what) {
 }
 
 GrpcAuthClient::GrpcAuthClient(const std::string& addr, const TlsCredentials& creds, std::string pluginName)
-    : channel_(makeAuthChannel(addr, creds)), stub_(proto::AuthService::NewStub(channel_)),
-      plugin_(std::move(pluginName)) {}
+    : stub_(proto::AuthService::NewStub(makeAuthChannel(addr, creds))), plugin_(std::move(pluginName)) {}
+
+void GrpcAuthClient::reconnect(const std::string& addr, const TlsCredentials& creds) {
+    std::shared_ptr<proto::AuthService::Stub> fresh = proto::AuthService::NewStub(makeAuthChannel(addr, creds));
+    std::unique_lock lock(mu_);
+    stub_ = std::move(fresh);
+}
+
+std::shared_ptr<proto::AuthService::Stub> GrpcAuthClient::stub() const {
+    std::shared_lock lock(mu_);
+    return stub_;
+}
 
 absl::StatusOr<proto::PingResponse> GrpcAuthClient::ping() {
     grpc::ClientContext ctx;
     prepareContext(ctx, CallTimeout);
     proto::PingResponse resp;
-    auto s = stub_->Ping(&ctx, proto::PingRequest(), &resp);
+    auto s = stub()->Ping(&ctx, proto::PingRequest(), &resp);
     if (!s.ok()) {
         return fromGrpc(s, "ping the Auth Service");
     }
@@ -66,7 +77,7 @@ absl::StatusOr<proto::PingResponse> GrpcAuthClient::ping() {
 }
 
 std::unique_ptr<WatchStream> GrpcAuthClient::watchAccessRequests() {
-    return std::make_unique<GrpcWatchStream>(*stub_);
+    return std::make_unique<GrpcWatchStream>(stub());
 }
 
 absl::StatusOr<std::optional<PluginDataMap>> GrpcAuthClient::getPluginData(const std::string& requestId) {
@@ -77,7 +88,7 @@ absl::StatusOr<std::optional<PluginDataMap>> GrpcAuthClient::getPluginData(const
     f.set_resource(requestId);
     f.set_plugin(plugin_);
     proto::PluginDataSeq seq;
-    auto s = stub_->GetPluginData(&ctx, f, &seq);
+    auto s = stub()->GetPluginData(&ctx, f, &seq);
     if (!s.ok()) {
         return fromGrpc(s, "read plugin data");
     }
@@ -97,7 +108,7 @@ absl::StatusOr<std::map<std::string, PluginDataMap>> GrpcAuthClient::listPluginD
     f.set_kind(KindAccessRequest);
     f.set_plugin(plugin_);
     proto::PluginDataSeq seq;
-    auto s = stub_->GetPluginData(&ctx, f, &seq);
+    auto s = stub()->GetPluginData(&ctx, f, &seq);
     if (!s.ok()) {
         return fromGrpc(s, "list plugin data");
     }
@@ -122,7 +133,7 @@ absl::Status GrpcAuthClient::updatePluginData(const std::string& requestId, cons
     p.mutable_set()->insert(set.begin(), set.end());
     p.mutable_expect()->insert(expect.begin(), expect.end());
     google::protobuf::Empty empty;
-    return fromGrpc(stub_->UpdatePluginData(&ctx, p, &empty), "update plugin data");
+    return fromGrpc(stub()->UpdatePluginData(&ctx, p, &empty), "update plugin data");
 }
 
 absl::StatusOr<std::vector<types::AccessRequestV3>> GrpcAuthClient::listAccessRequests() {
@@ -133,7 +144,7 @@ absl::StatusOr<std::vector<types::AccessRequestV3>> GrpcAuthClient::listAccessRe
         grpc::ClientContext ctx;
         prepareContext(ctx, CallTimeout);
         proto::ListAccessRequestsResponse resp;
-        auto s = stub_->ListAccessRequests(&ctx, req, &resp);
+        auto s = stub()->ListAccessRequests(&ctx, req, &resp);
         if (s.error_code() == grpc::UNIMPLEMENTED) {
             break;  // older cluster: fall back to the streaming RPC
         }
@@ -148,7 +159,7 @@ absl::StatusOr<std::vector<types::AccessRequestV3>> GrpcAuthClient::listAccessRe
     }
     grpc::ClientContext ctx;
     prepareContext(ctx, std::chrono::seconds(60));
-    auto reader = stub_->GetAccessRequestsV2(&ctx, types::AccessRequestFilter());
+    auto reader = stub()->GetAccessRequestsV2(&ctx, types::AccessRequestFilter());
     types::AccessRequestV3 r;
     while (reader->Read(&r)) {
         out.push_back(r);
@@ -164,7 +175,7 @@ absl::StatusOr<std::optional<types::AccessRequestV3>> GrpcAuthClient::getAccessR
     prepareContext(ctx, CallTimeout);
     types::AccessRequestFilter f;
     f.set_id(id);
-    auto reader = stub_->GetAccessRequestsV2(&ctx, f);
+    auto reader = stub()->GetAccessRequestsV2(&ctx, f);
     types::AccessRequestV3 r;
     std::optional<types::AccessRequestV3> found;
     while (reader->Read(&r)) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <shared_mutex>
 
 #include "authservice.grpc.pb.h"
 #include "teleport/auth_client.h"
@@ -12,6 +13,10 @@ namespace tmsteams::teleport {
 class GrpcAuthClient final : public AuthClient {
 public:
     GrpcAuthClient(const std::string& addr, const TlsCredentials& creds, std::string pluginName);
+
+    // New address or certificate (a renewed identity): later calls use a new connection;
+    // calls in flight finish on the old one.
+    void reconnect(const std::string& addr, const TlsCredentials& creds);
 
     // AuthClient
     absl::StatusOr<proto::PingResponse> ping() override;
@@ -24,8 +29,10 @@ public:
     absl::StatusOr<std::optional<types::AccessRequestV3>> getAccessRequest(const std::string& id) override;
 
 private:
-    std::shared_ptr<grpc::Channel> channel_;
-    std::unique_ptr<proto::AuthService::Stub> stub_;
+    std::shared_ptr<proto::AuthService::Stub> stub() const;
+
+    mutable std::shared_mutex mu_;  // guards stub_
+    std::shared_ptr<proto::AuthService::Stub> stub_;
     const std::string plugin_;
 };
 

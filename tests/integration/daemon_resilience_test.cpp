@@ -45,9 +45,9 @@ BOOST_AUTO_TEST_CASE(watch_stream_cut_and_auth_restart_lose_nothing) {
     env.auth().kill9();
     env.auth().restart();
     auto b = env.createRequest("carol", "editor");
-    BOOST_TEST(env.waitForCards(b, 1, "PENDING"));
+    BOOST_TEST(env.waitForCards(b, 1, "PENDING", 40s));
     env.auth().tctlOk({"request", "approve", a});
-    BOOST_TEST(env.waitForCards(a, 1, "APPROVED"));
+    BOOST_TEST(env.waitForCards(a, 1, "APPROVED", 40s));
 }
 
 BOOST_AUTO_TEST_CASE(graph_429_storm_and_bot_503_outage_delay_but_lose_nothing) {

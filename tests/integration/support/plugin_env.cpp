@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <stdexcept>
 
@@ -107,7 +108,7 @@ std::vector<Card> PluginEnv::cardsFor(const std::string& requestId) {
 
 bool PluginEnv::waitForCards(const std::string& requestId, size_t count, const std::string& status,
                              std::chrono::milliseconds limit) {
-    return eventually(
+    bool ok = eventually(
         [&] {
             auto cs = cardsFor(requestId);
             if (cs.size() != count) {
@@ -121,6 +122,17 @@ bool PluginEnv::waitForCards(const std::string& requestId, size_t count, const s
             return true;
         },
         limit);
+    if (!ok) {
+        // Say what the daemons were doing, so a failure in CI can be understood from its log.
+        std::cerr << "request " << requestId << ": wanted " << count << " " << status << " cards, have "
+                  << cardsFor(requestId).size() << "\n";
+        for (size_t i = 0; i < daemons_.size(); ++i) {
+            std::string log = daemons_[i]->stderrText();
+            size_t from = log.size() > 6000 ? log.size() - 6000 : 0;
+            std::cerr << "--- daemon " << i << " log (tail) ---\n" << log.substr(from) << "\n";
+        }
+    }
+    return ok;
 }
 
 std::string PluginEnv::pluginData(const std::string& requestId) {

@@ -1,0 +1,100 @@
+// The optional [http] endpoint.
+#include "plugin/status_server.h"
+
+#include <Poco/Exception.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+
+#include "common/metrics.h"
+
+namespace tmsteams::plugin {
+
+namespace {
+
+class Handler final : public Poco::Net::HTTPRequestHandler {
+public:
+    explicit Handler(const StatusServer::ReadinessProblems& check) : check_(check) {}
+
+    // Poco::Net::HTTPRequestHandler
+    void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
+        std::string path = req.getURI().substr(0, req.getURI().find('?'));
+        std::string body;
+        auto status = Poco::Net::HTTPResponse::HTTP_OK;
+        std::string type = "text/plain; charset=utf-8";
+        if (path == "/healthz") {
+            body = "ok\n";
+        } else if (path == "/readyz") {
+            auto problems = check_();
+            if (problems.empty()) {
+                body = "ready\n";
+            } else {
+                status = Poco::Net::HTTPResponse::HTTP_SERVICE_UNAVAILABLE;
+                for (const auto& p : problems) {
+                    body += p + "\n";
+                }
+            }
+        } else if (path == "/metrics") {
+            body = common::Metrics::instance().render();
+            type = "text/plain; version=0.0.4; charset=utf-8";
+        } else {
+            status = Poco::Net::HTTPResponse::HTTP_NOT_FOUND;
+            body = "not found: try /healthz, /readyz or /metrics\n";
+        }
+        resp.setStatus(status);
+        resp.setContentType(type);
+        resp.setContentLength(static_cast<std::streamsize>(body.size()));
+        resp.send() << body;
+    }
+
+private:
+    const StatusServer::ReadinessProblems& check_;
+};
+
+class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
+public:
+    explicit Factory(StatusServer::ReadinessProblems check) : check_(std::move(check)) {}
+    // Poco::Net::HTTPRequestHandlerFactory
+    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+        return new Handler(check_);
+    }
+
+private:
+    StatusServer::ReadinessProblems check_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<StatusServer>> StatusServer::start(const std::string& listen,
+                                                                  ReadinessProblems check) {
+    try {
+        Poco::Net::SocketAddress addr(listen);
+        Poco::Net::ServerSocket socket(addr, 16);
+        auto params = new Poco::Net::HTTPServerParams;
+        params->setMaxThreads(4);
+        params->setKeepAlive(false);
+        std::unique_ptr<StatusServer> s(new StatusServer);
+        s->server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(std::move(check)), socket, params);
+        s->server_->start();
+        std::string host = addr.host().toString();
+        if (addr.family() == Poco::Net::AddressFamily::IPv6) {
+            host = "[" + host + "]";
+        }
+        s->address_ = host + ":" + std::to_string(socket.address().port());
+        return s;
+    } catch (const Poco::Exception& e) {
+        return absl::InvalidArgumentError("cannot listen on " + listen + ": " + e.displayText());
+    }
+}
+
+StatusServer::~StatusServer() {
+    if (server_) {
+        server_->stopAll(true);
+    }
+}
+
+}  // namespace tmsteams::plugin
