@@ -174,9 +174,9 @@ absl::StatusOr<ClusterPki> ClusterPki::loadOrCreate(const std::string& stateDir,
 }
 
 absl::Status ClusterPki::ensureUser(const std::string& user, const std::vector<std::string>& roles,
-                                    std::chrono::seconds validity) {
+                                    std::chrono::seconds validity, bool reissue) {
     const std::string base = stateDir_ + "/" + user;
-    if (exists(base) && exists(base + ".crt") && exists(base + ".key") && exists(base + ".cas")) {
+    if (!reissue && exists(base) && exists(base + ".crt") && exists(base + ".key") && exists(base + ".cas")) {
         return absl::OkStatus();
     }
     PKey caK = pemToKey(caKeyPem_);

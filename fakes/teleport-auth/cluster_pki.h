@@ -28,7 +28,7 @@ public:
     // Writes DIR/NAME (identity file), NAME.crt, NAME.key, NAME.cas for `user` unless they
     // already exist. `validity` may be negative to mint an already expired certificate.
     absl::Status ensureUser(const std::string& user, const std::vector<std::string>& roles,
-                            std::chrono::seconds validity);
+                            std::chrono::seconds validity, bool reissue = false);
 
 private:
     std::string stateDir_;

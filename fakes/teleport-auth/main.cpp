@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <iostream>
+#include <set>
 #include <thread>
 
 #include <grpcpp/security/server_credentials.h>
@@ -42,6 +43,8 @@ options:
   --delay-ms N              delay every AuthService response by N ms
   --fail-updates N          fail the next N UpdatePluginData calls with FAILED_PRECONDITION
   --init-only               create the PKI and user credentials, then exit
+  --reissue NAME            issue new credentials for user NAME even if it has some (as tbot
+                            renews them); repeatable
 )";
 
 std::atomic<bool> g_stop{false};
@@ -55,6 +58,7 @@ struct Options {
     uint32_t delayMs = 0;
     uint32_t failUpdates = 0;
     bool initOnly = false;
+    std::set<std::string> reissue;
 };
 
 bool parseArgs(int argc, char** argv, Options& o) {
@@ -95,6 +99,8 @@ bool parseArgs(int argc, char** argv, Options& o) {
             o.delayMs = static_cast<uint32_t>(std::stoul(value()));
         } else if (a == "--fail-updates") {
             o.failUpdates = static_cast<uint32_t>(std::stoul(value()));
+        } else if (a == "--reissue") {
+            o.reissue.insert(value());
         } else if (a == "--init-only") {
             o.initOnly = true;
         } else if (a == "-h" || a == "--help") {
@@ -144,7 +150,8 @@ int main(int argc, char** argv) {
     Rbac rbac;
     for (const auto& [name, role] : opts.users) {
         rbac.addUser(name, role);
-        if (auto s = pki->ensureUser(name, {roleName(role)}, std::chrono::seconds(opts.clientCertTtl));
+        if (auto s = pki->ensureUser(name, {roleName(role)}, std::chrono::seconds(opts.clientCertTtl),
+                                     opts.reissue.count(name) > 0);
             !s.ok()) {
             std::cerr << "fake-teleport-auth: " << s.message() << "\n";
             return 1;

@@ -49,11 +49,16 @@ void PluginEnv::writeConfig(const std::string& extra) {
         << extra;
 }
 
-Process& PluginEnv::startDaemon(const std::string& configPath) {
+void PluginEnv::setRecipients(const std::string& roleToRecipients, const std::string& extra) {
+    options_.roleToRecipients = roleToRecipients;
+    writeConfig(extra);
+}
+
+Process& PluginEnv::startDaemon(const std::string& configPath, std::map<std::string, std::string> env) {
     daemons_.push_back(std::make_unique<Process>(
         std::vector<std::string>{binaryPath("TELEPORT_MSTEAMS"), "start", "-c",
                                  configPath.empty() ? configPath_ : configPath},
-        tmp_.path()));
+        tmp_.path(), std::move(env)));
     Process& p = *daemons_.back();
     if (!p.waitForStderr("plugin is ready", 20s)) {
         throw std::runtime_error("teleport-msteams did not become ready: " + p.stderrText());

@@ -56,7 +56,9 @@ public:
     // Writes the config (again) with `extra` appended.
     void writeConfig(const std::string& extra = "");
     // Starts a daemon and waits until it logs "plugin is ready".
-    Process& startDaemon(const std::string& configPath = "");
+    Process& startDaemon(const std::string& configPath = "", std::map<std::string, std::string> env = {});
+    // Rewrites the config with other [role_to_recipients] (and `extra` appended).
+    void setRecipients(const std::string& roleToRecipients, const std::string& extra = "");
     Process& daemon(size_t i = 0) { return *daemons_.at(i); }
     // SIGTERM and wait; returns the exit code.
     int stopDaemon(size_t i = 0);

@@ -106,3 +106,46 @@ BOOST_AUTO_TEST_CASE(new_keys_endpoints_and_json_logs) {
     BOOST_TEST(c->msapi.region == "amer");
     BOOST_TEST(c->log.format == "json");
 }
+
+BOOST_AUTO_TEST_CASE(cloud_presets_pick_each_clouds_endpoints_and_overrides_win) {
+    auto withCloud = [](const std::string& cloud, const std::string& extra = "") {
+        std::string t = GoTemplate;
+        t.replace(t.find("app_id = \"a1\""), 0, "cloud = \"" + cloud + "\"\n" + extra);
+        return parseConfig(t, "t.toml");
+    };
+    auto gov = withCloud("usgov");
+    BOOST_REQUIRE(gov.ok());
+    BOOST_TEST(gov->msapi.loginEndpoint == "https://login.microsoftonline.us");
+    BOOST_TEST(gov->msapi.graphEndpoint == "https://graph.microsoft.us");
+    BOOST_TEST(gov->msapi.graphScope == "https://graph.microsoft.us/.default");
+    BOOST_TEST(gov->msapi.botEndpoint == "https://smba.infra.gov.teams.microsoft.us");
+    BOOST_TEST(gov->msapi.botScope == "https://api.botframework.us/.default");
+    BOOST_TEST(gov->msapi.region == "teams");
+    auto dod = withCloud("dod");
+    BOOST_REQUIRE(dod.ok());
+    BOOST_TEST(dod->msapi.graphEndpoint == "https://dod-graph.microsoft.us");
+    BOOST_TEST(dod->msapi.botEndpoint == "https://smba.infra.dod.teams.microsoft.us");
+    auto global = withCloud("global");
+    BOOST_TEST(global->msapi.botEndpoint == "https://smba.trafficmanager.net");
+    BOOST_TEST(global->msapi.region == "emea");
+    auto china = withCloud("china");
+    BOOST_TEST(std::string(china.status().message()).find("set bot_endpoint") != std::string::npos);
+    auto chinaSet = withCloud("china", "bot_endpoint = \"https://bots.example.cn\"\n");
+    BOOST_REQUIRE(chinaSet.ok());
+    BOOST_TEST(chinaSet->msapi.graphEndpoint == "https://microsoftgraph.chinacloudapi.cn");
+    BOOST_TEST(chinaSet->msapi.botScope == "https://api.botframework.azure.cn/.default");
+    BOOST_TEST(chinaSet->msapi.botEndpoint == "https://bots.example.cn");
+    auto overridden = withCloud("usgov", "graph_endpoint = \"https://graph.proxy.example\"\n");
+    BOOST_TEST(overridden->msapi.graphEndpoint == "https://graph.proxy.example");
+    BOOST_TEST(overridden->msapi.loginEndpoint == "https://login.microsoftonline.us");
+    BOOST_TEST(std::string(withCloud("mars").status().message()).find("msapi.cloud: must be global, usgov, dod or china") !=
+               std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(http_listen_is_validated) {
+    auto ok = parseConfig(GoTemplate + "[http]\nlisten = \"127.0.0.1:8081\"\n", "t.toml");
+    BOOST_REQUIRE(ok.ok());
+    BOOST_TEST(ok->http.listen == "127.0.0.1:8081");
+    auto bad = parseConfig(GoTemplate + "[http]\nlisten = \"8081\"\n", "t.toml");
+    BOOST_TEST(std::string(bad.status().message()).find("http.listen: must be host:port") != std::string::npos);
+}
