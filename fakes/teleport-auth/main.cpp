@@ -12,6 +12,7 @@
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
 
+#include "alpn_proxy.h"
 #include "cluster_pki.h"
 #include "common/files.h"
 #include "common/log.h"
@@ -42,6 +43,9 @@ options:
                             negative issues an already expired certificate)
   --delay-ms N              delay every AuthService response by N ms
   --fail-updates N          fail the next N UpdatePluginData calls with FAILED_PRECONDITION
+  --proxy-listen ADDR       also act as a Proxy's TLS-routing listener on ADDR (prints "proxy
+                            HOST:PORT"): connections offering ALPN teleport-auth@<hex(cluster)>
+                            .teleport.cluster.local are piped unchanged to the Auth Service
   --init-only               create the PKI and user credentials, then exit
   --reissue NAME            issue new credentials for user NAME even if it has some (as tbot
                             renews them); repeatable
@@ -59,6 +63,7 @@ struct Options {
     uint32_t failUpdates = 0;
     bool initOnly = false;
     std::set<std::string> reissue;
+    std::string proxyListen;
 };
 
 bool parseArgs(int argc, char** argv, Options& o) {
@@ -99,6 +104,8 @@ bool parseArgs(int argc, char** argv, Options& o) {
             o.delayMs = static_cast<uint32_t>(std::stoul(value()));
         } else if (a == "--fail-updates") {
             o.failUpdates = static_cast<uint32_t>(std::stoul(value()));
+        } else if (a == "--proxy-listen") {
+            o.proxyListen = value();
         } else if (a == "--reissue") {
             o.reissue.insert(value());
         } else if (a == "--init-only") {
@@ -230,6 +237,7 @@ int main(int argc, char** argv) {
 
     std::string listen = opts.listen;
     bool announced = false;
+    std::unique_ptr<AlpnProxy> proxy;
     while (!g_stop) {
         grpc::ServerBuilder builder;
         int port = 0;
@@ -245,6 +253,15 @@ int main(int argc, char** argv) {
             // Later restarts (after RefuseConnections) keep the same port.
             auto colon = listen.rfind(':');
             listen = listen.substr(0, colon) + ":" + std::to_string(port);
+            if (!opts.proxyListen.empty()) {
+                auto p = AlpnProxy::start(opts.proxyListen, listen, opts.cluster.name);
+                if (!p.ok()) {
+                    std::cerr << "fake-teleport-auth: " << p.status().message() << "\n";
+                    return 1;
+                }
+                proxy = std::move(*p);
+                std::cout << "proxy " << proxy->address() << std::endl;
+            }
             std::cout << "ready " << listen << std::endl;
             common::logInfo("listening", {{"addr", listen}, {"cluster", opts.cluster.name}});
             announced = true;

@@ -18,6 +18,7 @@
 #include "plugin/request_handler.h"
 #include "plugin/status_server.h"
 #include "teams/teams_messenger.h"
+#include "teleport/alpn_tunnel.h"
 #include "teleport/grpc_auth_client.h"
 #include "teleport/identity_file.h"
 
@@ -215,7 +216,11 @@ int App::Impl::connectTeleport(proto::PingResponse& ping) {
         certDigest = digest(creds->certPem);
         certNotAfter = cert->notAfter;
     }
-    auth = std::make_unique<teleport::GrpcAuthClient>(tc.addr, *creds, PluginName);
+    bool viaProxy = tc.tlsRouting.value_or(teleport::looksLikeProxyAddress(tc.addr));
+    auth = std::make_unique<teleport::GrpcAuthClient>(tc.addr, *creds, PluginName, viaProxy);
+    if (viaProxy) {
+        common::logInfo("reaching the Auth Service through the proxy with TLS routing", {{"addr", tc.addr}});
+    }
     common::Backoff backoff(std::chrono::milliseconds(200), std::chrono::seconds(2));
     auto deadline = clock.steadyNow() + InitTimeout;
     for (;;) {

@@ -112,6 +112,9 @@ Config build(const toml::table& root, const std::string& path) {
         tc.clientKey = getString(path, *t, s, "client_key", "");
         tc.clientCrt = getString(path, *t, s, "client_crt", "");
         tc.rootCas = getString(path, *t, s, "root_cas", "");
+        if (t->get("tls_routing")) {
+            tc.tlsRouting = getBool(path, *t, s, "tls_routing", false);
+        }
         int tlsParts = !tc.clientKey.empty() + !tc.clientCrt.empty() + !tc.rootCas.empty();
         if (tlsParts != 0 && tlsParts != 3) {
             throw ConfigError(where(path, *t, "teleport") +
@@ -123,7 +126,7 @@ Config build(const toml::table& root, const std::string& path) {
         }
         warnUnknown(path, *t, s,
                     {"addr", "auth_server", "identity", "refresh_identity", "refresh_identity_interval",
-                     "client_key", "client_crt", "root_cas"},
+                     "client_key", "client_crt", "root_cas", "tls_routing"},
                     c.warnings);
     }
 

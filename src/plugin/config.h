@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,8 @@ struct TeleportConfig {
     std::string clientKey;
     std::string clientCrt;
     std::string rootCas;
+    // Reach Auth through a Proxy with TLS routing; unset: when addr's port is 443 or 3080.
+    std::optional<bool> tlsRouting;
 };
 
 struct MsApiConfig {

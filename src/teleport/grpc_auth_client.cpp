@@ -1,6 +1,11 @@
 // AuthClient over grpc++.
 #include "teleport/grpc_auth_client.h"
 
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include "common/log.h"
+#include "teleport/alpn_tunnel.h"
 #include "teleport/grpc_channel.h"
 
 namespace tmsteams::teleport {
@@ -51,17 +56,56 @@ absl::Status fromGrpc(const grpc::Status& s, const std::string& what) {
     return absl::Status(code, what + ": " + s.error_message());
 }
 
-GrpcAuthClient::GrpcAuthClient(const std::string& addr, const TlsCredentials& creds, std::string pluginName)
-    : stub_(proto::AuthService::NewStub(makeAuthChannel(addr, creds))), plugin_(std::move(pluginName)) {}
+GrpcAuthClient::GrpcAuthClient(const std::string& addr, const TlsCredentials& creds, std::string pluginName,
+                               bool viaProxy)
+    : addr_(addr), creds_(creds), viaProxy_(viaProxy), plugin_(std::move(pluginName)) {
+    stub_ = connect(addr, creds);
+}
+
+std::shared_ptr<proto::AuthService::Stub> GrpcAuthClient::connect(const std::string& addr,
+                                                                  const TlsCredentials& creds) const {
+    if (!viaProxy_) {
+        channel_ = makeAuthChannel(addr, creds);
+        return proto::AuthService::NewStub(channel_);
+    }
+    auto cluster = clusterNameFromCredentials(creds);
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> ch =
+        cluster.ok() ? dialAuthThroughProxy(addr, creds, *cluster) : absl::StatusOr<std::shared_ptr<grpc::Channel>>(cluster.status());
+    if (!ch.ok()) {
+        common::logWarn("cannot reach the Auth Service through the proxy", {{"addr", addr},
+                                                                           {"error", std::string(ch.status().message())}});
+        // A channel that fails every call with UNAVAILABLE; the next call tries again.
+        channel_ = grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials());
+        return proto::AuthService::NewStub(channel_);
+    }
+    channel_ = *ch;
+    return proto::AuthService::NewStub(channel_);
+}
 
 void GrpcAuthClient::reconnect(const std::string& addr, const TlsCredentials& creds) {
-    std::shared_ptr<proto::AuthService::Stub> fresh = proto::AuthService::NewStub(makeAuthChannel(addr, creds));
     std::unique_lock lock(mu_);
-    stub_ = std::move(fresh);
+    addr_ = addr;
+    creds_ = creds;
+    stub_ = connect(addr, creds);
 }
 
 std::shared_ptr<proto::AuthService::Stub> GrpcAuthClient::stub() const {
-    std::shared_lock lock(mu_);
+    {
+        std::shared_lock lock(mu_);
+        if (!viaProxy_) {
+            return stub_;
+        }
+        auto state = channel_->GetState(false);
+        if (state != GRPC_CHANNEL_TRANSIENT_FAILURE && state != GRPC_CHANNEL_SHUTDOWN) {
+            return stub_;
+        }
+    }
+    // A tunnelled connection does not come back by itself: dial the proxy again.
+    std::unique_lock lock(mu_);
+    auto state = channel_->GetState(false);
+    if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_SHUTDOWN) {
+        stub_ = connect(addr_, creds_);
+    }
     return stub_;
 }
 

@@ -12,7 +12,8 @@ namespace tmsteams::teleport {
 
 class GrpcAuthClient final : public AuthClient {
 public:
-    GrpcAuthClient(const std::string& addr, const TlsCredentials& creds, std::string pluginName);
+    // `viaProxy`: reach Auth through a Proxy with TLS routing (see alpn_tunnel.h).
+    GrpcAuthClient(const std::string& addr, const TlsCredentials& creds, std::string pluginName, bool viaProxy = false);
 
     // New address or certificate (a renewed identity): later calls use a new connection;
     // calls in flight finish on the old one.
@@ -30,9 +31,14 @@ public:
 
 private:
     std::shared_ptr<proto::AuthService::Stub> stub() const;
+    std::shared_ptr<proto::AuthService::Stub> connect(const std::string& addr, const TlsCredentials& creds) const;
 
-    mutable std::shared_mutex mu_;  // guards stub_
-    std::shared_ptr<proto::AuthService::Stub> stub_;
+    mutable std::shared_mutex mu_;  // guards all below
+    mutable std::shared_ptr<grpc::Channel> channel_;
+    mutable std::shared_ptr<proto::AuthService::Stub> stub_;
+    std::string addr_;
+    TlsCredentials creds_;
+    bool viaProxy_;
     const std::string plugin_;
 };
 

@@ -27,6 +27,8 @@ BOOST_AUTO_TEST_CASE(request_approved_while_stopped_is_updated_after_start) {
     auto gone = env.createRequest("carol", "editor");
     BOOST_REQUIRE(env.waitForCards(id, 1, "PENDING"));
     BOOST_REQUIRE(env.waitForCards(gone, 1, "PENDING"));
+    BOOST_REQUIRE(env.waitForRecorded(id, 1));
+    BOOST_REQUIRE(env.waitForRecorded(gone, 1));
     BOOST_REQUIRE(env.stopDaemon() == 0);
     env.auth().tctlOk({"request", "approve", id, "--reason", "done while down"});
     env.auth().tctlOk({"request", "rm", gone});
@@ -42,6 +44,7 @@ BOOST_AUTO_TEST_CASE(watch_stream_cut_and_auth_restart_lose_nothing) {
     env.auth().tctlOk({"fake", "close-watchers", "--unavailable"});
     auto a = env.createRequest("carol", "editor");
     BOOST_TEST(env.waitForCards(a, 1, "PENDING"));
+    BOOST_REQUIRE(env.waitForRecorded(a, 1));
     env.auth().kill9();
     env.auth().restart();
     auto b = env.createRequest("carol", "editor");

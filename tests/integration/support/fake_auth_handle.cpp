@@ -3,6 +3,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <stdexcept>
 
@@ -25,6 +26,9 @@ void FakeAuth::start(const std::string& listen) {
                                  proc_->stderrText());
     }
     addr_ = *ready;
+    if (std::find(extraArgs_.begin(), extraArgs_.end(), "--proxy-listen") != extraArgs_.end()) {
+        proxyAddr_ = proc_->waitForLine("proxy ", 1s).value_or("");
+    }
 }
 
 void FakeAuth::kill9() {
@@ -35,6 +39,11 @@ void FakeAuth::kill9() {
 void FakeAuth::restart() {
     if (proc_->running()) {
         kill9();
+    }
+    // Keep the proxy listener's port too, as a restarted cluster would.
+    auto it = std::find(extraArgs_.begin(), extraArgs_.end(), "--proxy-listen");
+    if (it != extraArgs_.end() && it + 1 != extraArgs_.end() && !proxyAddr_.empty()) {
+        *(it + 1) = proxyAddr_;
     }
     start(addr_);
 }

@@ -16,6 +16,8 @@ public:
 
     // The "host:port" it listens on; restart() keeps the port when it can.
     const std::string& addr() const { return addr_; }
+    // The TLS-routing proxy listener, when started with --proxy-listen.
+    const std::string& proxyAddr() const { return proxyAddr_; }
     std::string identity(const std::string& user = "admin") const { return stateDir_ + "/" + user; }
     const std::string& stateDir() const { return stateDir_; }
     Process& process() { return *proc_; }
@@ -36,6 +38,7 @@ private:
     std::string stateDir_;
     std::vector<std::string> extraArgs_;
     std::string addr_;
+    std::string proxyAddr_;
     std::unique_ptr<Process> proc_;
 };
 

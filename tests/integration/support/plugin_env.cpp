@@ -3,6 +3,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -138,6 +139,29 @@ bool PluginEnv::waitForCards(const std::string& requestId, size_t count, const s
         }
     }
     return ok;
+}
+
+bool PluginEnv::waitForRecorded(const std::string& requestId, size_t count, std::chrono::milliseconds limit) {
+    return eventually(
+        [&] {
+            auto r = auth_->tctl({"plugindata", "get", requestId, "--plugin", "msteams"});
+            if (r.exitCode != 0) {
+                return false;
+            }
+            auto data = parseObject(r.out);
+            auto entries = data->getObject("Entries");
+            if (!entries || !entries->has("msteams")) {
+                return false;
+            }
+            auto d = entries->getObject("msteams")->getObject("Data");
+            if (!d || !d->has("messages")) {
+                return count == 0;
+            }
+            std::string messages = d->getValue<std::string>("messages");
+            size_t n = messages.empty() ? 0 : size_t(std::count(messages.begin(), messages.end(), ',')) + 1;
+            return n == count && !d->has("claim");
+        },
+        limit);
 }
 
 std::string PluginEnv::pluginData(const std::string& requestId) {

@@ -74,6 +74,9 @@ public:
     // Waits until `requestId` has exactly `count` cards, all with `status`.
     bool waitForCards(const std::string& requestId, size_t count, const std::string& status,
                       std::chrono::milliseconds limit = 20s);
+    // Waits until the plugin data of the request records `count` cards: after this, a crash
+    // cannot make the daemon post them again.
+    bool waitForRecorded(const std::string& requestId, size_t count, std::chrono::milliseconds limit = 20s);
     // Plugin data of the request, as fake-tctl prints it (JSON).
     std::string pluginData(const std::string& requestId);
     uint64_t statCount(const std::string& route, int status);
