@@ -119,6 +119,11 @@ absl::StatusOr<HttpResponse> ApiCaller::call(const ApiCall& c, std::stop_token s
         }
         std::optional<std::chrono::milliseconds> wait;
         if (!resp.answered()) {
+            if (resp.tlsVerificationFailed) {
+                ++stats_.failures;
+                return absl::FailedPreconditionError(c.what + ": " + resp.transportError +
+                                                     " (the server's TLS certificate is not trusted; see [msapi] ca_file)");
+            }
             last = absl::UnavailableError(c.what + ": " + resp.transportError);
         } else {
             std::string msg = c.what + ": HTTP " + std::to_string(resp.status) + " " + describeError(resp);

@@ -109,6 +109,7 @@ HttpResponse CurlHttpTransport::send(const HttpRequest& req) {
     if (rc != CURLE_OK) {
         resp.transportError = curl_easy_strerror(rc);
         resp.status = 0;
+        resp.tlsVerificationFailed = rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE;
     } else {
         long status = 0;
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);

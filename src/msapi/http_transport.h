@@ -20,6 +20,7 @@ struct HttpRequest {
 struct HttpResponse {
     int status = 0;                              // 0 when no HTTP answer came
     std::string transportError;                  // non-empty when no HTTP answer came
+    bool tlsVerificationFailed = false;          // the server's certificate is not trusted: final
     std::map<std::string, std::string> headers;  // lower-cased names
     std::string body;
 

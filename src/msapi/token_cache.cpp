@@ -78,6 +78,10 @@ absl::StatusOr<std::string> TokenCache::fetchOnce(std::stop_token stop) {
     absl::Status last;
     for (int attempt = 0; attempt < 5; ++attempt) {
         HttpResponse resp = http_.send(req);
+        if (resp.tlsVerificationFailed) {
+            return absl::FailedPreconditionError("token endpoint: " + resp.transportError +
+                                                 " (the server's TLS certificate is not trusted; see [msapi] ca_file)");
+        }
         if (resp.answered() && resp.status == 200) {
             try {
                 Poco::JSON::Parser parser;

@@ -232,6 +232,12 @@ int App::Impl::connectTeleport(proto::PingResponse& ping) {
         if (p.status().code() == absl::StatusCode::kUnimplemented) {
             return fail("the Teleport server is too old: version 8.0.0 or newer is required");
         }
+        std::string msg(p.status().message());
+        if (msg.find("CERTIFICATE_VERIFY_FAILED") != std::string::npos || msg.find("certificate verify failed") != std::string::npos) {
+            return fail("cannot reach the Teleport Auth Service at " + tc.addr +
+                        ": its TLS certificate is not signed by the CAs in " + credsPath +
+                        " (wrong cluster, or a man in the middle)");
+        }
         if (p.status().code() != absl::StatusCode::kUnavailable || clock.steadyNow() >= deadline) {
             return fail("cannot reach the Teleport Auth Service at " + tc.addr + ": " + std::string(p.status().message()));
         }

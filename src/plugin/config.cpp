@@ -3,6 +3,8 @@
 
 #include <set>
 
+#include <sys/stat.h>
+
 #include <toml++/toml.h>
 
 #include "common/duration.h"
@@ -170,6 +172,11 @@ Config build(const toml::table& root, const std::string& path) {
                                   ": cannot read the secret file: " + std::string(secret.status().message()));
             }
             mc.appSecret = trimRight(*secret);
+            struct stat st {};
+            if (::stat(getString(path, *m, s, "app_secret", "").c_str(), &st) == 0 && (st.st_mode & S_IROTH)) {
+                c.warnings.push_back(where(path, *m->get("app_secret"), s + "app_secret") +
+                                     ": the secret file is readable by every user; chmod o-r it");
+            }
             if (mc.appSecret.empty()) {
                 throw ConfigError(where(path, *m->get("app_secret"), s + "app_secret") + ": the secret file is empty");
             }
