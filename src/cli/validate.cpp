@@ -83,7 +83,7 @@ std::string tokenFix(const absl::Status& s) {
 
 // Calls `url`; a 404 still proves the permission (the object just does not exist).
 absl::Status permissionProbe(msapi::ApiCaller& caller, const std::string& url, common::Clock& clock) {
-    msapi::ApiCall c{"probe", "GET", url, "", "application/json", {200}, clock.steadyNow() + std::chrono::seconds(30)};
+    msapi::ApiCall c{"probe", "GET", url, "", "application/json", {200}, clock.steadyNow() + std::chrono::seconds(30), {}};
     auto r = caller.call(c);
     if (r.ok() || r.status().code() == absl::StatusCode::kNotFound) {
         return absl::OkStatus();

@@ -86,6 +86,11 @@ absl::StatusOr<HttpResponse> ApiCaller::call(const ApiCall& c, std::stop_token s
     absl::Status last;
     ++stats_.calls;
     for (int attempt = 0; attempt < policy_.maxAttempts; ++attempt) {
+        if (c.pace && !c.pace(stop)) {
+            ++stats_.failures;
+            return stop.stop_requested() ? absl::CancelledError(c.what + ": stopped")
+                                          : absl::DeadlineExceededError(c.what + ": no send slot under Teams' rate limits before the deadline");
+        }
         auto token = tokens_.get(stop);
         if (!token.ok()) {
             ++stats_.failures;

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -36,6 +37,9 @@ struct ApiCall {
     std::string contentType = "application/json";
     std::vector<int> expected;  // success codes; empty means any 2xx
     std::chrono::steady_clock::time_point deadline;  // retries stop here
+    // Called before every attempt; returning false (stopped, or no slot before the deadline)
+    // ends the call.
+    std::function<bool(std::stop_token)> pace;
 };
 
 // Counters for metrics and tests.

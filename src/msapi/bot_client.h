@@ -6,6 +6,7 @@
 #include <absl/status/statusor.h>
 
 #include "msapi/api_caller.h"
+#include "msapi/bot_pacer.h"
 #include "msapi/graph_client.h"
 
 namespace tmsteams::msapi {
@@ -13,7 +14,8 @@ namespace tmsteams::msapi {
 class BotClient {
 public:
     // `baseUrl` is the service URL with the region, e.g. https://smba.trafficmanager.net/emea.
-    BotClient(ApiCaller& caller, std::string baseUrl);
+    // With a pacer, every call waits for a slot under Teams' rate limits.
+    BotClient(ApiCaller& caller, std::string baseUrl, BotPacer* pacer = nullptr);
 
     // Posts an activity (JSON); returns its id.
     absl::StatusOr<std::string> postActivity(const std::string& conversationId, const std::string& activityJson,
@@ -24,6 +26,7 @@ public:
 private:
     ApiCaller& caller_;
     std::string base_;
+    BotPacer* pacer_;
 };
 
 }  // namespace tmsteams::msapi

@@ -59,7 +59,7 @@ GraphClient::GraphClient(ApiCaller& caller, std::string baseUrl) : caller_(calle
 absl::StatusOr<TeamsApp> GraphClient::getTeamsApp(const std::string& externalId, const CallContext& ctx) {
     ApiCall c{"find the Teams app in the org catalog", "GET",
               base_ + "/appCatalogs/teamsApps?%24filter=" + urlEncode("externalId eq " + odataLiteral(externalId)),
-              "", "application/json", {200}, ctx.deadline};
+              "", "application/json", {200}, ctx.deadline, {}};
     auto resp = caller_.call(c, ctx.stop);
     if (!resp.ok()) {
         return resp.status();
@@ -83,7 +83,7 @@ absl::StatusOr<std::vector<GraphUser>> GraphClient::findUsers(const std::string&
                                                               const CallContext& ctx) {
     ApiCall c{"look up user by " + field, "GET",
               base_ + "/users?%24filter=" + urlEncode(field + " eq " + odataLiteral(value)), "",
-              "application/json", {200}, ctx.deadline};
+              "application/json", {200}, ctx.deadline, {}};
     auto resp = caller_.call(c, ctx.stop);
     if (!resp.ok()) {
         return resp.status();
@@ -133,7 +133,7 @@ absl::StatusOr<std::optional<Installation>> GraphClient::getInstalled(const std:
                                                                      const CallContext& ctx, const char* what) {
     ApiCall c{what, "GET",
               base_ + path + "?%24expand=teamsApp&%24filter=" + urlEncode("teamsApp/id eq " + odataLiteral(catalogAppId)),
-              "", "application/json", {200}, ctx.deadline};
+              "", "application/json", {200}, ctx.deadline, {}};
     auto resp = caller_.call(c, ctx.stop);
     if (!resp.ok()) {
         return resp.status();
@@ -162,7 +162,7 @@ absl::Status GraphClient::installAppForUser(const std::string& userId, const std
     std::string body = "{\"teamsApp@odata.bind\":" +
                        common::jsonQuote(base_ + "/appCatalogs/teamsApps/" + catalogAppId) + "}";
     ApiCall c{"install the app for the user", "POST", base_ + "/users/" + urlEncode(userId) + "/teamwork/installedApps",
-              body, "application/json", {201, 200, 204}, ctx.deadline};
+              body, "application/json", {201, 200, 204}, ctx.deadline, {}};
     auto resp = caller_.call(c, ctx.stop);
     if (resp.status().code() == absl::StatusCode::kAlreadyExists) {
         return absl::OkStatus();  // 409: installed meanwhile
@@ -174,7 +174,7 @@ absl::Status GraphClient::uninstallAppForUser(const std::string& userId, const s
                                               const CallContext& ctx) {
     ApiCall c{"uninstall the app for the user", "DELETE",
               base_ + "/users/" + urlEncode(userId) + "/teamwork/installedApps/" + urlEncode(installationId), "",
-              "application/json", {204, 200}, ctx.deadline};
+              "application/json", {204, 200}, ctx.deadline, {}};
     return caller_.call(c, ctx.stop).status();
 }
 
@@ -183,7 +183,7 @@ absl::StatusOr<std::string> GraphClient::getChatForInstallation(const std::strin
                                                                 const CallContext& ctx) {
     ApiCall c{"get the bot's chat with the user", "GET",
               base_ + "/users/" + urlEncode(userId) + "/teamwork/installedApps/" + urlEncode(installationId) + "/chat",
-              "", "application/json", {200}, ctx.deadline};
+              "", "application/json", {200}, ctx.deadline, {}};
     auto resp = caller_.call(c, ctx.stop);
     if (!resp.ok()) {
         return resp.status();

@@ -19,6 +19,7 @@ struct MsApiStack {
     std::unique_ptr<msapi::TokenCache> botTokens;
     std::unique_ptr<msapi::ApiCaller> graphCaller;
     std::unique_ptr<msapi::ApiCaller> botCaller;
+    std::unique_ptr<msapi::BotPacer> pacer;
     std::unique_ptr<msapi::GraphClient> graph;
     std::unique_ptr<msapi::BotClient> bot;
 

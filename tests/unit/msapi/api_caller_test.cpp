@@ -40,7 +40,7 @@ struct Fixture {
 
     msapi::ApiCall call(std::vector<int> expected = {200}) {
         return {"test call", "POST", "https://graph.example/v1.0/x", R"({"a":1})", "application/json", expected,
-                clock.steadyNow() + 10min};
+                clock.steadyNow() + 10min, {}};
     }
 };
 
