@@ -46,6 +46,8 @@ options:
   --proxy-listen ADDR       also act as a Proxy's TLS-routing listener on ADDR (prints "proxy
                             HOST:PORT"): connections offering ALPN teleport-auth@<hex(cluster)>
                             .teleport.cluster.local are piped unchanged to the Auth Service
+  --persist-interval-ms N   write the state at most every N ms (default 0: after every change,
+                            before answering); for benchmarks with many requests
   --init-only               create the PKI and user credentials, then exit
   --reissue NAME            issue new credentials for user NAME even if it has some (as tbot
                             renews them); repeatable
@@ -64,6 +66,7 @@ struct Options {
     bool initOnly = false;
     std::set<std::string> reissue;
     std::string proxyListen;
+    uint32_t persistIntervalMs = 0;
 };
 
 bool parseArgs(int argc, char** argv, Options& o) {
@@ -104,6 +107,8 @@ bool parseArgs(int argc, char** argv, Options& o) {
             o.delayMs = static_cast<uint32_t>(std::stoul(value()));
         } else if (a == "--fail-updates") {
             o.failUpdates = static_cast<uint32_t>(std::stoul(value()));
+        } else if (a == "--persist-interval-ms") {
+            o.persistIntervalMs = static_cast<uint32_t>(std::stoul(value()));
         } else if (a == "--proxy-listen") {
             o.proxyListen = value();
         } else if (a == "--reissue") {
@@ -170,13 +175,31 @@ int main(int argc, char** argv) {
 
     WatchHub hub;
     const std::string statePath = opts.stateDir + "/state.pb";
+    // With an interval, mutations only mark the state dirty and a writer thread saves it.
+    std::atomic<bool> dirty{false};
+    auto save = [statePath](const teleportfake::FakeState& st) {
+        if (auto s = common::writeFileAtomic(statePath, st.SerializeAsString()); !s.ok()) {
+            common::logError("cannot persist state", {{"error", std::string(s.message())}});
+        }
+    };
     RequestStore store([&hub](const proto::Event& ev) { hub.publish(ev); },
-                       [statePath](const teleportfake::FakeState& st) {
-                           if (auto s = common::writeFileAtomic(statePath, st.SerializeAsString());
-                               !s.ok()) {
-                               common::logError("cannot persist state", {{"error", std::string(s.message())}});
+                       [&, save](const teleportfake::FakeState& st) {
+                           if (opts.persistIntervalMs == 0) {
+                               save(st);
+                           } else {
+                               dirty = true;
                            }
                        });
+    if (opts.persistIntervalMs > 0) {
+        std::thread([&, save] {
+            for (;;) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(opts.persistIntervalMs));
+                if (dirty.exchange(false)) {
+                    save(store.snapshot());
+                }
+            }
+        }).detach();
+    }
     if (auto saved = common::readFile(statePath); saved.ok()) {
         teleportfake::FakeState st;
         if (!st.ParseFromString(*saved)) {

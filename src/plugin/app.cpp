@@ -271,6 +271,10 @@ int App::Impl::connectMicrosoft(std::string& catalogAppId) {
         return fail("cannot find the Teams app: " + std::string(teamsApp.status().message()));
     }
     catalogAppId = teamsApp->id;
+    // Fetch the Bot Framework token now, so the first card does not wait for it.
+    if (auto bot = ms->botTokens->get(stop.get_token()); !bot.ok()) {
+        common::logWarn("cannot get a Bot Framework token yet", {{"error", std::string(bot.status().message())}});
+    }
     common::logInfo("found the Teams app in the org catalog", {{"teams_app_id", mc.teamsAppId},
                                                               {"catalog_id", catalogAppId}});
     return 0;

@@ -188,9 +188,10 @@ Config build(const toml::table& root, const std::string& path) {
         mc.graphScope = getString(path, *m, s, "graph_scope", mc.graphScope);
         mc.botScope = getString(path, *m, s, "bot_scope", mc.botScope);
         mc.caFile = getString(path, *m, s, "ca_file", "");
+        mc.botPacing = getBool(path, *m, s, "bot_pacing", true);
         warnUnknown(path, *m, s,
                     {"cloud", "app_id", "app_secret", "tenant_id", "teams_app_id", "region", "login_endpoint",
-                     "graph_endpoint", "bot_endpoint", "graph_scope", "bot_scope", "ca_file"},
+                     "graph_endpoint", "bot_endpoint", "graph_scope", "bot_scope", "ca_file", "bot_pacing"},
                     c.warnings);
     }
 

@@ -15,7 +15,9 @@ std::unique_ptr<MsApiStack> MsApiStack::create(const MsApiConfig& mc, common::Cl
     botPolicy.retryPreconditionFailed = true;  // Teams asks bots to retry 412
     s->botCaller = std::make_unique<msapi::ApiCaller>(*s->http, clock, *s->botTokens, botPolicy);
     s->graph = std::make_unique<msapi::GraphClient>(*s->graphCaller, mc.graphEndpoint + "/v1.0");
-    s->pacer = std::make_unique<msapi::BotPacer>(clock);
+    if (mc.botPacing) {
+        s->pacer = std::make_unique<msapi::BotPacer>(clock);
+    }
     s->bot = std::make_unique<msapi::BotClient>(*s->botCaller, mc.botEndpoint + "/" + mc.region, s->pacer.get());
     return s;
 }

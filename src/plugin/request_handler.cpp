@@ -221,26 +221,35 @@ bool RequestHandler::heldByOther(const std::string& claim) const {
 }
 
 absl::StatusOr<std::optional<PluginData>> RequestHandler::casUpdate(const std::string& id, const Modify& modify,
-                                                                    std::stop_token stop) {
+                                                                    std::stop_token stop, const Stored* assumed,
+                                                                    Stored* stored) {
     common::Backoff backoff(std::chrono::milliseconds(5), std::chrono::milliseconds(1000));
     for (int attempt = 0; attempt < 40; ++attempt) {
-        auto raw = auth_.getPluginData(id);
-        if (!raw.ok()) {
-            return raw.status();
+        Stored raw;
+        if (attempt == 0 && assumed) {
+            raw = *assumed;
+        } else {
+            auto read = auth_.getPluginData(id);
+            if (!read.ok()) {
+                return read.status();
+            }
+            raw = std::move(*read);
         }
         std::optional<PluginData> old;
-        if (raw->has_value()) {
-            old = decodePluginData(**raw);
+        if (raw) {
+            old = decodePluginData(*raw);
         }
         auto next = modify(old);
         if (!next) {
+            if (stored) {
+                *stored = raw;
+            }
             return std::optional<PluginData>();
         }
         auto set = encodePluginData(*next);
         std::map<std::string, std::string> expect;
-        if (raw->has_value()) {
-            const auto& stored = **raw;
-            expect = stored;
+        if (raw) {
+            expect = *raw;
             for (const auto& [k, v] : set) {
                 expect.emplace(k, "");
             }
@@ -249,12 +258,26 @@ absl::StatusOr<std::optional<PluginData>> RequestHandler::casUpdate(const std::s
         }
         auto s = auth_.updatePluginData(id, set, expect);
         if (s.ok()) {
+            if (stored) {
+                teleport::PluginDataMap now = raw.value_or(teleport::PluginDataMap{});
+                for (const auto& [k, v] : set) {
+                    if (v.empty()) {
+                        now.erase(k);
+                    } else {
+                        now[k] = v;
+                    }
+                }
+                *stored = now.empty() ? Stored() : Stored(now);
+            }
             return next;
         }
         if (s.code() != absl::StatusCode::kAborted) {
             return s;
         }
         ++stats_.casConflicts;
+        if (attempt == 0 && assumed) {
+            continue;  // the guess was stale: read and try again at once
+        }
         if (!clock_.sleepFor(backoff.next(), stop)) {
             return absl::CancelledError("stopped");
         }
@@ -285,6 +308,9 @@ absl::Status RequestHandler::onPending(const types::AccessRequestV3& req, std::s
     const auto recipients = recipientsFor(req);
     const std::string lease = newLease();
     bool otherHolds = false;
+    // A new request has no plugin data yet: try the claim without reading first.
+    const Stored none;
+    Stored stored;
     auto claimed = casUpdate(
         id,
         [&](const std::optional<PluginData>& old) -> std::optional<PluginData> {
@@ -308,7 +334,7 @@ absl::Status RequestHandler::onPending(const types::AccessRequestV3& req, std::s
             d.claim = lease;
             return d;
         },
-        stop);
+        stop, &none, &stored);
     if (!claimed.ok()) {
         return claimed.status();
     }
@@ -316,7 +342,7 @@ absl::Status RequestHandler::onPending(const types::AccessRequestV3& req, std::s
         if (recipients.empty() && (*claimed)->messages.empty()) {
             common::logWarn("no recipients for access request", {{"request", id}});
         }
-        if (auto s = deliver(req, **claimed, lease, stop); !s.ok()) {
+        if (auto s = deliver(req, **claimed, stored, lease, stop); !s.ok()) {
             common::logWarn("some cards were not delivered; will retry", {{"request", id},
                                                                          {"error", std::string(s.message())}});
         }
@@ -327,25 +353,31 @@ absl::Status RequestHandler::onPending(const types::AccessRequestV3& req, std::s
     return updateReviews(req, stop);
 }
 
-absl::Status RequestHandler::deliver(const types::AccessRequestV3& req, const PluginData& data,
+absl::Status RequestHandler::deliver(const types::AccessRequestV3& req, const PluginData& data, Stored stored,
                                      const std::string& lease, std::stop_token stop) {
     const std::string id = req.metadata().name();
     const auto missing = missingRecipients(data);
+    const int renderedReviews = req.spec().reviews_size();
     const std::string activity = teams::buildActivity(cardFor(req));
     const auto deadline = clock_.steadyNow() + settings_.recipientDeadline;
-    std::mutex recordMu;  // one plugin-data write at a time from this fan-out
+    std::mutex recordMu;  // guards the fields below: one plugin-data write at a time from this fan-out
     std::vector<std::string> failed;
+    std::vector<StoredMessage> posted;
+    size_t finished = 0;
+    bool released = missing.empty();
+    bool stale = false;
     absl::Status recordError;
     std::vector<std::future<void>> posts;
     for (const auto& rid : missing) {
         posts.push_back(std::async(std::launch::async, [&, rid] {
-            auto posted = messenger_.post(rid, activity, deadline, stop);
+            auto result = messenger_.post(rid, activity, deadline, stop);
             std::lock_guard lock(recordMu);
-            if (!posted.ok()) {
+            ++finished;
+            if (!result.ok()) {
                 ++stats_.cardFailures;
                 failed.push_back(rid);
                 common::logError("cannot post the card", {{"request", id}, {"recipient", rid},
-                                                         {"error", std::string(posted.status().message())}});
+                                                         {"error", std::string(result.status().message())}});
                 return;
             }
             ++stats_.cardsPosted;
@@ -354,57 +386,62 @@ absl::Status RequestHandler::deliver(const types::AccessRequestV3& req, const Pl
                     notificationLatency_->observe(clock_.now() - *created);
                 }
             }
-            StoredMessage msg{*posted, rfc822(clock_.now()), rid};
-            // Record at once, so a crash after this point never re-posts this card.
+            StoredMessage msg{*result, rfc822(clock_.now()), rid};
+            const bool last = finished == missing.size() && failed.empty();
+            // Record at once, so a crash after this point never re-posts this card; the last
+            // record also releases the claim.
             auto recorded = casUpdate(
                 id,
                 [&](const std::optional<PluginData>& old) -> std::optional<PluginData> {
                     PluginData d = old ? *old : data;
+                    if (old && (old->reviewsCount > renderedReviews || !old->resolution.empty())) {
+                        stale = true;  // the request moved on while we were posting
+                    }
                     d.messages.push_back(msg);
+                    if (last && d.claim == lease) {
+                        d.claim.clear();
+                    }
                     return d;
                 },
-                stop);
+                stop, &stored, &stored);
             if (!recorded.ok()) {
                 recordError = recorded.status();
                 common::logError("posted a card but cannot record it", {{"request", id}, {"recipient", rid},
                                                                        {"error", std::string(recorded.status().message())}});
-            } else {
-                common::logInfo("card posted", {{"request", id}, {"recipient", rid}, {"activity", *posted}});
+                return;
             }
+            released = released || last;
+            posted.push_back(msg);
+            common::logInfo("card posted", {{"request", id}, {"recipient", rid}, {"activity", *result}});
         }));
     }
     for (auto& f : posts) {
         f.get();
     }
-    // Release the claim and see whether the request moved on while we were posting.
-    std::vector<StoredMessage> ours;
-    auto released = casUpdate(
-        id,
-        [&](const std::optional<PluginData>& old) -> std::optional<PluginData> {
-            if (!old || old->claim != lease) {
-                return std::nullopt;
-            }
-            PluginData d = *old;
-            d.claim.clear();
-            return d;
-        },
-        stop);
-    auto current = auth_.getPluginData(id);
-    if (current.ok() && current->has_value()) {
-        PluginData now = decodePluginData(**current);
-        bool stale = now.reviewsCount > req.spec().reviews_size() || !now.resolution.empty();
-        if (stale) {
-            std::set<std::string> posted(missing.begin(), missing.end());
-            for (const auto& m : now.messages) {
-                if (posted.count(m.rid)) {
-                    ours.push_back(m);
+    if (!released) {
+        auto r = casUpdate(
+            id,
+            [&](const std::optional<PluginData>& old) -> std::optional<PluginData> {
+                if (!old || old->claim != lease) {
+                    return std::nullopt;
                 }
-            }
-            if (auto r = refresh(id, ours, stop); !r.ok()) {
-                common::logWarn("cannot refresh cards posted while the request changed",
-                                {{"request", id}, {"error", std::string(r.message())}});
-                scheduleRedelivery(id);
-            }
+                if (old->reviewsCount > renderedReviews || !old->resolution.empty()) {
+                    stale = true;
+                }
+                PluginData d = *old;
+                d.claim.clear();
+                return d;
+            },
+            stop, &stored, &stored);
+        if (!r.ok()) {
+            recordError = r.status();
+        }
+    }
+    if (stale && !posted.empty()) {
+        if (auto r = refresh(id, posted, stop); !r.ok()) {
+            common::logWarn("cannot refresh cards posted while the request changed",
+                            {{"request", id}, {"error", std::string(r.message())}});
+            scheduleRedelivery(id);
         }
     }
     if (!failed.empty()) {
@@ -415,9 +452,6 @@ absl::Status RequestHandler::deliver(const types::AccessRequestV3& req, const Pl
     {
         std::lock_guard lock(retryMu_);
         retryAttempts_.erase(id);
-    }
-    if (!released.ok()) {
-        return released.status();
     }
     return recordError;
 }

@@ -66,12 +66,17 @@ public:
 
 private:
     using Modify = std::function<std::optional<PluginData>(const std::optional<PluginData>&)>;
+    // What we believe is stored: nullopt = nothing. Lets a write skip the read before it.
+    using Stored = std::optional<teleport::PluginDataMap>;
     // Read, modify, compare-and-swap, retried on conflict. nullopt: `modify` chose not to write.
+    // With `assumed`, the first attempt trusts it instead of reading (a wrong guess costs one
+    // conflict, then it reads). `stored`, when given, receives what the server holds afterwards.
     absl::StatusOr<std::optional<PluginData>> casUpdate(const std::string& id, const Modify& modify,
-                                                        std::stop_token stop);
+                                                        std::stop_token stop, const Stored* assumed = nullptr,
+                                                        Stored* stored = nullptr);
     absl::Status onPending(const types::AccessRequestV3& request, std::stop_token stop);
     absl::Status onResolved(const types::AccessRequestV3& request, std::stop_token stop);
-    absl::Status deliver(const types::AccessRequestV3& request, const PluginData& data,
+    absl::Status deliver(const types::AccessRequestV3& request, const PluginData& data, Stored stored,
                          const std::string& lease, std::stop_token stop);
     absl::Status updateReviews(const types::AccessRequestV3& request, std::stop_token stop);
     // Re-renders from the current truth (the request, else plugin data) and updates `messages`.

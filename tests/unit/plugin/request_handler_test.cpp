@@ -188,12 +188,17 @@ BOOST_AUTO_TEST_CASE(cas_conflicts_reread_and_retry) {
     r.mutable_spec()->add_reviews()->set_author("bob");
     ALLOW_CALL(auth, getPluginData("req-1")).RETURN(std::optional<teleport::PluginDataMap>(onServer));
     trompeloeil::sequence seq;
-    REQUIRE_CALL(auth, updatePluginData("req-1", _, _)).IN_SEQUENCE(seq).RETURN(absl::AbortedError("expectations not met"));
+    // 1: the optimistic claim (assuming no data) loses at once, without a pause.
+    REQUIRE_CALL(auth, updatePluginData("req-1", _, _))
+        .WITH(_3.at("user").empty()).IN_SEQUENCE(seq).RETURN(absl::AbortedError("expectations not met"));
+    // 2: the review count update meets a concurrent writer: pause, re-read, retry.
+    REQUIRE_CALL(auth, updatePluginData("req-1", _, _))
+        .WITH(_2.at("reviews_count") == "1").IN_SEQUENCE(seq).RETURN(absl::AbortedError("expectations not met"));
     REQUIRE_CALL(auth, updatePluginData("req-1", _, _))
         .WITH(_2.at("reviews_count") == "1" && _3.at("user") == "carol" && _3.at("reviews_count").empty())
         .IN_SEQUENCE(seq).RETURN(absl::OkStatus());
     REQUIRE_CALL(messenger, update("alice@x.example", "m1", _, _, _)).RETURN(absl::OkStatus());
     BOOST_TEST(handler.onRequest(r).ok());
     BOOST_TEST(clock.sleeps().size() == 1u);
-    BOOST_TEST(handler.stats().casConflicts.load() == 1u);
+    BOOST_TEST(handler.stats().casConflicts.load() == 2u);
 }
