@@ -175,26 +175,22 @@ int main(int argc, char** argv) {
 
     WatchHub hub;
     const std::string statePath = opts.stateDir + "/state.pb";
-    // With an interval, mutations only mark the state dirty and a writer thread saves it.
-    std::atomic<bool> dirty{false};
+    // With an interval, changes only mark the store dirty and a writer thread saves it.
     auto save = [statePath](const teleportfake::FakeState& st) {
         if (auto s = common::writeFileAtomic(statePath, st.SerializeAsString()); !s.ok()) {
             common::logError("cannot persist state", {{"error", std::string(s.message())}});
         }
     };
-    RequestStore store([&hub](const proto::Event& ev) { hub.publish(ev); },
-                       [&, save](const teleportfake::FakeState& st) {
-                           if (opts.persistIntervalMs == 0) {
-                               save(st);
-                           } else {
-                               dirty = true;
-                           }
-                       });
+    RequestStore::Persister persister;
+    if (opts.persistIntervalMs == 0) {
+        persister = save;
+    }
+    RequestStore store([&hub](const proto::Event& ev) { hub.publish(ev); }, persister);
     if (opts.persistIntervalMs > 0) {
         std::thread([&, save] {
             for (;;) {
                 std::this_thread::sleep_for(std::chrono::milliseconds(opts.persistIntervalMs));
-                if (dirty.exchange(false)) {
+                if (store.takeDirty()) {
                     save(store.snapshot());
                 }
             }

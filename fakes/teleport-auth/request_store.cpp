@@ -129,6 +129,7 @@ teleportfake::FakeState RequestStore::snapshotLocked() const {
 }
 
 void RequestStore::persistLocked() {
+    dirty_ = true;
     if (persist_) {
         persist_(snapshotLocked());
     }
@@ -391,7 +392,14 @@ std::vector<types::PluginDataV3> RequestStore::getPluginData(const types::Plugin
                                                              TimePoint now) const {
     std::lock_guard lock(mu_);
     std::vector<types::PluginDataV3> out;
-    for (const auto& [id, pd] : pluginData_) {
+    auto from = pluginData_.begin();
+    auto to = pluginData_.end();
+    if (!f.resource().empty()) {
+        from = pluginData_.find(f.resource());
+        to = from == pluginData_.end() ? from : std::next(from);
+    }
+    for (auto it = from; it != to; ++it) {
+        const auto& [id, pd] = *it;
         if (!f.kind().empty() && pd.subkind() != f.kind()) {
             continue;
         }

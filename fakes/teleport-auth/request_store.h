@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <atomic>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -35,7 +36,11 @@ public:
     // Called under the store's lock after every mutation, with the state to persist.
     using Persister = std::function<void(const teleportfake::FakeState&)>;
 
+    // Without a persister, changes only mark the store dirty (see takeDirty()).
     RequestStore(EventListener onEvent, Persister persist);
+
+    // True once after any change since the last call: for writers that save periodically.
+    bool takeDirty() { return dirty_.exchange(false); }
 
     // Server sets ID, state PENDING, created time, expiries and default thresholds.
     absl::StatusOr<types::AccessRequestV3> create(const types::AccessRequestV3& request,
@@ -84,6 +89,7 @@ private:
     std::map<std::string, types::AccessRequestV3> requests_;
     std::map<std::string, types::PluginDataV3> pluginData_;  // by request ID
     uint32_t failUpdates_ = 0;
+    std::atomic<bool> dirty_{false};
     uint64_t revision_ = 0;
     uint64_t conflicts_ = 0;
 };

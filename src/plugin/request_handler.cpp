@@ -368,8 +368,10 @@ absl::Status RequestHandler::deliver(const types::AccessRequestV3& req, const Pl
     bool stale = false;
     absl::Status recordError;
     std::vector<std::future<void>> posts;
+    // One recipient: no thread needed. More: one per recipient, so none waits for another.
+    const auto policy = missing.size() == 1 ? std::launch::deferred : std::launch::async;
     for (const auto& rid : missing) {
-        posts.push_back(std::async(std::launch::async, [&, rid] {
+        posts.push_back(std::async(policy, [&, rid] {
             auto result = messenger_.post(rid, activity, deadline, stop);
             std::lock_guard lock(recordMu);
             ++finished;
@@ -566,8 +568,9 @@ void RequestHandler::updateAll(const std::string& id, const std::vector<StoredMe
                                const std::string& activity, std::stop_token stop) {
     const auto deadline = clock_.steadyNow() + settings_.recipientDeadline;
     std::vector<std::future<bool>> updates;
+    const auto policy = messages.size() == 1 ? std::launch::deferred : std::launch::async;
     for (const auto& m : messages) {
-        updates.push_back(std::async(std::launch::async, [&, m] {
+        updates.push_back(std::async(policy, [&, m] {
             auto s = messenger_.update(m.rid, m.id, activity, deadline, stop);
             if (!s.ok()) {
                 ++stats_.cardFailures;
