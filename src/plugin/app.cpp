@@ -266,7 +266,15 @@ int App::Impl::connectMicrosoft(std::string& catalogAppId) {
                                                       "Duration of each HTTP call to Microsoft.", {{"api", "graph"}}));
     ms->botCaller->setLatencyHistogram(&m.histogram("teleport_msteams_api_request_duration_seconds",
                                                     "Duration of each HTTP call to Microsoft.", {{"api", "bot"}}));
+    // Outages and throttling at start are waited out (up to a minute); wrong setups fail at once.
+    auto giveUp = clock.steadyNow() + 2 * InitTimeout;
     auto teamsApp = ms->graph->getTeamsApp(mc.teamsAppId, {clock.steadyNow() + InitTimeout, stop.get_token()});
+    while (!teamsApp.ok() && teamsApp.status().code() == absl::StatusCode::kUnavailable && clock.steadyNow() < giveUp &&
+           !stop.stop_requested()) {
+        common::logWarn("Microsoft Graph not available yet, retrying", {{"error", std::string(teamsApp.status().message())}});
+        clock.sleepFor(std::chrono::seconds(2), stop.get_token());
+        teamsApp = ms->graph->getTeamsApp(mc.teamsAppId, {clock.steadyNow() + InitTimeout, stop.get_token()});
+    }
     if (!teamsApp.ok()) {
         return fail("cannot find the Teams app: " + std::string(teamsApp.status().message()));
     }

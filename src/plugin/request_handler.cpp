@@ -486,11 +486,33 @@ absl::Status RequestHandler::updateReviews(const types::AccessRequestV3& req, st
 absl::Status RequestHandler::onResolved(const types::AccessRequestV3& req, std::stop_token stop) {
     const std::string tag = resolutionFor(req.spec().state());
     const int n = req.spec().reviews_size();
+    // A request created and resolved while no daemon was watching (an outage) still gets its
+    // cards, showing the outcome; old ones found at a first start do not.
+    auto created = teleport::fromProtoTime(req.spec().created());
+    const bool recent = created && clock_.now() - *created < settings_.resolvedCatchUpWindow;
+    const std::string lease = newLease();
+    bool fresh = false;
+    Stored stored;
     auto won = casUpdate(
         req.metadata().name(),
         [&](const std::optional<PluginData>& old) -> std::optional<PluginData> {
-            if (!old || !old->resolution.empty()) {
-                return std::nullopt;  // never notified, or another replica already updated
+            fresh = false;
+            if (!old) {
+                if (!recent) {
+                    return std::nullopt;
+                }
+                PluginData d = fromRequest(req);
+                d.recipients = recipientsFor(req);
+                d.hasRecipients = true;
+                d.claim = lease;
+                d.resolution = tag;
+                d.resolveReason = req.spec().resolvereason();
+                d.reviewsCount = n;
+                fresh = true;
+                return d;
+            }
+            if (!old->resolution.empty()) {
+                return std::nullopt;  // another replica already updated
             }
             PluginData d = *old;
             d.resolution = tag;
@@ -498,13 +520,21 @@ absl::Status RequestHandler::onResolved(const types::AccessRequestV3& req, std::
             d.reviewsCount = std::max(d.reviewsCount, n);
             return d;
         },
-        stop);
+        stop, nullptr, &stored);
     if (!won.ok()) {
         return won.status();
     }
-    if (won->has_value()) {
-        common::logInfo("access request resolved", {{"request", req.metadata().name()}, {"state", tag}});
-        updateAll(req.metadata().name(), (*won)->messages, teams::buildActivity(cardFor(req)), stop);
+    if (!won->has_value()) {
+        return absl::OkStatus();
+    }
+    common::logInfo("access request resolved", {{"request", req.metadata().name()}, {"state", tag}});
+    if (fresh) {
+        return deliver(req, **won, stored, lease, stop);
+    }
+    updateAll(req.metadata().name(), (*won)->messages, teams::buildActivity(cardFor(req)), stop);
+    // Cards still missing (a recipient that failed before) get the final state too.
+    if ((*won)->hasRecipients && !missingRecipients(**won).empty()) {
+        scheduleRedelivery(req.metadata().name());
     }
     return absl::OkStatus();
 }
@@ -624,6 +654,26 @@ absl::Status RequestHandler::redeliver(const std::string& id, std::stop_token st
         PluginData d = decodePluginData(**raw);
         if (d.resolution.empty()) {
             return onResolved(**req, stop);
+        }
+        if (d.hasRecipients && !missingRecipients(d).empty() && !heldByOther(d.claim)) {
+            const std::string lease = newLease();
+            Stored stored;
+            auto claimed = casUpdate(
+                id,
+                [&](const std::optional<PluginData>& old) -> std::optional<PluginData> {
+                    if (!old || heldByOther(old->claim) || missingRecipients(*old).empty()) {
+                        return std::nullopt;
+                    }
+                    PluginData c = *old;
+                    c.claim = lease;
+                    return c;
+                },
+                stop, nullptr, &stored);
+            if (claimed.ok() && claimed->has_value()) {
+                if (auto s = deliver(**req, **claimed, stored, lease, stop); !s.ok()) {
+                    return s;
+                }
+            }
         }
         return refresh(id, d.messages, stop);
     }

@@ -32,6 +32,8 @@ struct HandlerSettings {
     std::map<std::string, std::vector<std::string>> roleToRecipients;
     std::chrono::milliseconds recipientDeadline{std::chrono::seconds(60)};
     std::chrono::milliseconds claimLease{std::chrono::seconds(45)};
+    // Requests created and resolved while nobody watched get final-state cards if this recent.
+    std::chrono::milliseconds resolvedCatchUpWindow{std::chrono::hours(1)};
 };
 
 struct HandlerStats {

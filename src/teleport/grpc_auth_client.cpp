@@ -17,7 +17,7 @@ constexpr const char* KindAccessRequest = "access_request";
 class GrpcWatchStream final : public WatchStream {
 public:
     explicit GrpcWatchStream(std::shared_ptr<proto::AuthService::Stub> stub) : stub_(std::move(stub)) {
-        prepareContext(ctx_, std::chrono::milliseconds(0));
+        prepareContext(ctx_, std::chrono::milliseconds(0), true);
         proto::Watch w;
         w.add_kinds()->set_kind(KindAccessRequest);
         reader_ = stub_->WatchEvents(&ctx_, w);
@@ -111,7 +111,7 @@ std::shared_ptr<proto::AuthService::Stub> GrpcAuthClient::stub() const {
 
 absl::StatusOr<proto::PingResponse> GrpcAuthClient::ping() {
     grpc::ClientContext ctx;
-    prepareContext(ctx, CallTimeout);
+    prepareContext(ctx, CallTimeout);  // fail fast: startup reports why it cannot connect
     proto::PingResponse resp;
     auto s = stub()->Ping(&ctx, proto::PingRequest(), &resp);
     if (!s.ok()) {
@@ -126,7 +126,7 @@ std::unique_ptr<WatchStream> GrpcAuthClient::watchAccessRequests() {
 
 absl::StatusOr<std::optional<PluginDataMap>> GrpcAuthClient::getPluginData(const std::string& requestId) {
     grpc::ClientContext ctx;
-    prepareContext(ctx, CallTimeout);
+    prepareContext(ctx, CallTimeout, true);
     types::PluginDataFilter f;
     f.set_kind(KindAccessRequest);
     f.set_resource(requestId);
@@ -147,7 +147,7 @@ absl::StatusOr<std::optional<PluginDataMap>> GrpcAuthClient::getPluginData(const
 
 absl::StatusOr<std::map<std::string, PluginDataMap>> GrpcAuthClient::listPluginData() {
     grpc::ClientContext ctx;
-    prepareContext(ctx, CallTimeout);
+    prepareContext(ctx, CallTimeout, true);
     types::PluginDataFilter f;
     f.set_kind(KindAccessRequest);
     f.set_plugin(plugin_);
@@ -169,7 +169,7 @@ absl::StatusOr<std::map<std::string, PluginDataMap>> GrpcAuthClient::listPluginD
 absl::Status GrpcAuthClient::updatePluginData(const std::string& requestId, const PluginDataMap& set,
                                               const PluginDataMap& expect) {
     grpc::ClientContext ctx;
-    prepareContext(ctx, CallTimeout);
+    prepareContext(ctx, CallTimeout, true);
     types::PluginDataUpdateParams p;
     p.set_kind(KindAccessRequest);
     p.set_resource(requestId);
@@ -186,7 +186,7 @@ absl::StatusOr<std::vector<types::AccessRequestV3>> GrpcAuthClient::listAccessRe
     req.set_limit(500);
     for (;;) {
         grpc::ClientContext ctx;
-        prepareContext(ctx, CallTimeout);
+        prepareContext(ctx, CallTimeout, true);
         proto::ListAccessRequestsResponse resp;
         auto s = stub()->ListAccessRequests(&ctx, req, &resp);
         if (s.error_code() == grpc::UNIMPLEMENTED) {
@@ -202,7 +202,7 @@ absl::StatusOr<std::vector<types::AccessRequestV3>> GrpcAuthClient::listAccessRe
         req.set_startkey(resp.nextkey());
     }
     grpc::ClientContext ctx;
-    prepareContext(ctx, std::chrono::seconds(60));
+    prepareContext(ctx, std::chrono::seconds(60), true);
     auto reader = stub()->GetAccessRequestsV2(&ctx, types::AccessRequestFilter());
     types::AccessRequestV3 r;
     while (reader->Read(&r)) {
@@ -216,7 +216,7 @@ absl::StatusOr<std::vector<types::AccessRequestV3>> GrpcAuthClient::listAccessRe
 
 absl::StatusOr<std::optional<types::AccessRequestV3>> GrpcAuthClient::getAccessRequest(const std::string& id) {
     grpc::ClientContext ctx;
-    prepareContext(ctx, CallTimeout);
+    prepareContext(ctx, CallTimeout, true);
     types::AccessRequestFilter f;
     f.set_id(id);
     auto reader = stub()->GetAccessRequestsV2(&ctx, f);

@@ -15,15 +15,17 @@ std::shared_ptr<grpc::Channel> makeAuthChannel(const std::string& addr, const Tl
     args.SetSslTargetNameOverride(AuthServerName);
     // Teleport's Go client caps reconnect backoff at 2 s; keep pings off (the server enforces
     // a minimum ping interval and answers aggressive pings with GOAWAY).
+    // (grpc's "min reconnect backoff" is really the connect timeout: leave it at its default, or
+    // TLS handshakes with a busy server time out forever.)
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
-    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 200);
     args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
     return grpc::CreateCustomChannel(addr, grpc::SslCredentials(opts), args);
 }
 
-void prepareContext(grpc::ClientContext& ctx, std::chrono::milliseconds timeout) {
+void prepareContext(grpc::ClientContext& ctx, std::chrono::milliseconds timeout, bool waitForReady) {
     ctx.AddMetadata("version", ApiVersion);
+    ctx.set_wait_for_ready(waitForReady);
     if (timeout.count() > 0) {
         ctx.set_deadline(std::chrono::system_clock::now() + timeout);
     }

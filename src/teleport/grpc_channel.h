@@ -22,7 +22,8 @@ inline constexpr const char* ApiVersion = "15.2.0";
 // credentials' CAs under the name teleport.cluster.local.
 std::shared_ptr<grpc::Channel> makeAuthChannel(const std::string& addr, const TlsCredentials& creds);
 
-// Adds the metadata and the deadline that every call of ours carries.
-void prepareContext(grpc::ClientContext& ctx, std::chrono::milliseconds timeout);
+// Adds the metadata and the deadline that every call of ours carries. With `waitForReady`, a
+// call made while the connection is down waits for it (up to the deadline) instead of failing.
+void prepareContext(grpc::ClientContext& ctx, std::chrono::milliseconds timeout, bool waitForReady = false);
 
 }  // namespace tmsteams::teleport

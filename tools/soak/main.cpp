@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
                 extra.insert(extra.end(), {"--reviewers", ErinMail});
             }
             if (shortTtl) {
-                extra.insert(extra.end(), {"--ttl", "4s"});
+                extra.insert(extra.end(), {"--ttl", "10s"});
             }
             auto r = env.auth().tctl([&] {
                 std::vector<std::string> args = {"request", "create", "carol", "--roles", editor ? "editor" : "auditor"};
@@ -182,12 +182,18 @@ int main(int argc, char** argv) {
             for (const auto& cv : t.conversations) {
                 auto it = seen.find({id, cv});
                 if (it == seen.end()) {
-                    ++lost;
+                    if (++lost <= 3 && Clock::now() > settle) {
+                        std::cout << "soak: lost " << id << " in " << cv << " (" << t.finalState << ")" << std::endl;
+                    }
                     continue;
                 }
                 duplicates += int(it->second.size()) - 1;
                 for (const auto& s : it->second) {
-                    stale += s != t.finalState;
+                    if (s != t.finalState) {
+                        if (++stale <= 3 && Clock::now() > settle) {
+                            std::cout << "soak: stale " << id << " in " << cv << ": " << s << ", want " << t.finalState << std::endl;
+                        }
+                    }
                 }
             }
         }
