@@ -1,6 +1,9 @@
 // Everything the fake Microsoft service remembers.
 #include "fake_state.h"
 
+#include "common/base64.h"
+#include "common/uuid.h"
+
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -9,27 +12,9 @@
 
 namespace tmsteams::fakegraph {
 
-std::string newGuid() {
-    unsigned char b[16];
-    RAND_bytes(b, sizeof b);
-    b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);
-    b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);
-    char out[37];
-    std::snprintf(out, sizeof out,
-                  "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-                  b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-                  b[14], b[15]);
-    return out;
-}
+std::string newGuid() { return common::newUuid(); }
 
-std::string base64Encode(const std::string& in) {
-    std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                            reinterpret_cast<const unsigned char*>(in.data()),
-                            static_cast<int>(in.size()));
-    out.resize(static_cast<size_t>(n));
-    return out;
-}
+std::string base64Encode(const std::string& in) { return common::base64Encode(in); }
 
 int64_t nowMs() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(

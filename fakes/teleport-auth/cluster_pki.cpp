@@ -12,6 +12,7 @@
 
 #include <memory>
 
+#include "common/base64.h"
 #include "common/files.h"
 #include "x509_issuer.h"
 
@@ -42,14 +43,7 @@ void putStr(std::string& b, const std::string& s) {
     b += s;
 }
 
-std::string base64(const std::string& in) {
-    std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                            reinterpret_cast<const unsigned char*>(in.data()),
-                            static_cast<int>(in.size()));
-    out.resize(static_cast<size_t>(n));
-    return out;
-}
+std::string base64(const std::string& in) { return common::base64Encode(in); }
 
 std::string ed25519PublicBlob(EVP_PKEY* key) {
     unsigned char raw[32];

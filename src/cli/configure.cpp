@@ -15,6 +15,7 @@
 
 #include "cli/commands.h"
 #include "common/files.h"
+#include "common/uuid.h"
 #include "teams/app_package.h"
 #include "teams/icons.h"
 
@@ -45,17 +46,6 @@ std::string sha256(const std::string& data) {
         hex += buf;
     }
     return hex;
-}
-
-std::string newGuid() {
-    unsigned char b[16];
-    RAND_bytes(b, sizeof b);
-    b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);
-    b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);
-    char out[37];
-    std::snprintf(out, sizeof out, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-                  b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-    return out;
 }
 
 bool isGuid(const std::string& s) {
@@ -234,7 +224,7 @@ int runConfigure(const std::vector<std::string>& args) {
     }
     bool keptId = !teamsAppId.empty();
     if (teamsAppId.empty()) {
-        teamsAppId = newGuid();
+        teamsAppId = common::newUuid();
     }
 
     // What we wrote last time, to tell our files from files the user edited.

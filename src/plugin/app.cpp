@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/sd_notify.h"
+#include "common/time_format.h"
 #include "plugin/keyed_executor.h"
 #include "plugin/ms_api_stack.h"
 #include "plugin/request_handler.h"
@@ -24,21 +25,14 @@
 
 namespace tmsteams::plugin {
 
+using common::formatUtc;
+
 namespace {
 
 constexpr auto InitTimeout = std::chrono::seconds(30);
 constexpr auto WatchInitTimeout = std::chrono::seconds(15);
 constexpr auto DrainTimeout = std::chrono::seconds(15);
 constexpr auto ExpiryCheckEvery = std::chrono::seconds(10);
-
-std::string formatUtc(std::chrono::system_clock::time_point t) {
-    std::time_t tt = std::chrono::system_clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-    return buf;
-}
 
 std::string hostInstanceId() {
     char host[256] = {0};

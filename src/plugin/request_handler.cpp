@@ -8,6 +8,7 @@
 
 #include "common/backoff.h"
 #include "common/log.h"
+#include "common/time_format.h"
 #include "teams/recipient.h"
 #include "teleport/proto_time.h"
 
@@ -16,24 +17,6 @@ namespace tmsteams::plugin {
 namespace {
 
 using teams::CardStatus;
-
-std::string rfc3339(std::chrono::system_clock::time_point t) {
-    std::time_t tt = std::chrono::system_clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
-std::string rfc822(std::chrono::system_clock::time_point t) {
-    std::time_t tt = std::chrono::system_clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[40];
-    std::strftime(buf, sizeof buf, "%d %b %y %H:%M UTC", &tm);
-    return buf;
-}
 
 const char* resolutionFor(types::RequestState s) {
     switch (s) {
@@ -62,7 +45,7 @@ PluginData fromRequest(const types::AccessRequestV3& req) {
     d.requestReason = req.spec().requestreason();
     d.suggestedReviewers.assign(req.spec().suggestedreviewers().begin(), req.spec().suggestedreviewers().end());
     if (auto md = teleport::fromProtoTime(req.spec().maxduration())) {
-        d.maxDuration = rfc3339(*md);
+        d.maxDuration = common::formatRfc3339(*md);
     }
     return d;
 }
@@ -388,7 +371,7 @@ absl::Status RequestHandler::deliver(const types::AccessRequestV3& req, const Pl
                     notificationLatency_->observe(clock_.now() - *created);
                 }
             }
-            StoredMessage msg{*result, rfc822(clock_.now()), rid};
+            StoredMessage msg{*result, common::formatUtcWith(clock_.now(), "%d %b %y %H:%M UTC"), rid};
             const bool last = finished == missing.size() && failed.empty();
             // Record at once, so a crash after this point never re-posts this card; the last
             // record also releases the claim.

@@ -1,6 +1,8 @@
 // The Adaptive Card for an access request.
 #include "teams/card.h"
 
+#include "common/time_format.h"
+
 #include <ctime>
 #include <sstream>
 
@@ -64,14 +66,7 @@ std::string clean(const std::string& s) {
     return out;
 }
 
-std::string formatTime(TimePoint t) {
-    std::time_t tt = std::chrono::system_clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[40];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-    return buf;
-}
+std::string formatTime(TimePoint t) { return common::formatUtcWith(t, "%Y-%m-%d %H:%M UTC"); }
 
 const char* statusEmoji(CardStatus s) {
     switch (s) {
