@@ -7,6 +7,7 @@
 #include "plugin/config.h"
 #include "plugin/ms_api_stack.h"
 #include "teams/recipient.h"
+#include "teams/teams_messenger.h"
 
 namespace tmsteams::cli {
 
@@ -44,8 +45,7 @@ int runUninstall(const std::vector<std::string>& args) {
             std::cout << raw << ": channel, skipped (remove the app from the team in Teams)\n";
             continue;
         }
-        auto user = r.kind == teams::Recipient::Kind::Email ? ms->graph->getUserByEmail(raw, ctx)
-                                                            : ms->graph->getUserById(raw, ctx);
+        auto user = teams::findRecipientUser(*ms->graph, r, ctx);
         if (!user.ok()) {
             std::cout << raw << ": " << user.status().message() << "\n";
             ++failures;

@@ -9,6 +9,7 @@
 #include "plugin/ms_api_stack.h"
 #include "teams/card.h"
 #include "teams/recipient.h"
+#include "teams/teams_messenger.h"
 #include "teleport/grpc_auth_client.h"
 #include "teleport/identity_file.h"
 
@@ -197,8 +198,7 @@ int runValidate(const std::vector<std::string>& args) {
             report.skip("conversation with the recipient", "the app is not installed");
         }
     } else {
-        auto user = r.kind == teams::Recipient::Kind::Email ? ms->graph->getUserByEmail(recipient, {deadline(), {}})
-                                                            : ms->graph->getUserById(recipient, {deadline(), {}});
+        auto user = teams::findRecipientUser(*ms->graph, r, {deadline(), {}});
         if (!report.check("recipient " + recipient, user.status(),
                           "no such user in the tenant: use the user's email (mail or user principal name) or object id")) {
             report.skip("app installed for the recipient", "no user");

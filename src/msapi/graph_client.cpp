@@ -39,6 +39,17 @@ GraphUser toUser(const Object::Ptr& o) {
     return {str(o, "id"), str(o, "displayName"), str(o, "mail"), str(o, "userPrincipalName")};
 }
 
+// GET `url` expecting 200 and a JSON object.
+absl::StatusOr<Object::Ptr> getJson(ApiCaller& caller, const std::string& what, const std::string& url,
+                                    const CallContext& ctx) {
+    ApiCall c{what, "GET", url, "", "application/json", {200}, ctx.deadline, {}};
+    auto resp = caller.call(c, ctx.stop);
+    if (!resp.ok()) {
+        return resp.status();
+    }
+    return parse(*resp, what);
+}
+
 }  // namespace
 
 std::string odataLiteral(const std::string& value) {
@@ -57,14 +68,9 @@ std::string urlEncode(const std::string& value) { return formEncode(value); }
 GraphClient::GraphClient(ApiCaller& caller, std::string baseUrl) : caller_(caller), base_(std::move(baseUrl)) {}
 
 absl::StatusOr<TeamsApp> GraphClient::getTeamsApp(const std::string& externalId, const CallContext& ctx) {
-    ApiCall c{"find the Teams app in the org catalog", "GET",
-              base_ + "/appCatalogs/teamsApps?%24filter=" + urlEncode("externalId eq " + odataLiteral(externalId)),
-              "", "application/json", {200}, ctx.deadline, {}};
-    auto resp = caller_.call(c, ctx.stop);
-    if (!resp.ok()) {
-        return resp.status();
-    }
-    auto o = parse(*resp, c.what);
+    auto o = getJson(caller_, "find the Teams app in the org catalog",
+                     base_ + "/appCatalogs/teamsApps?%24filter=" + urlEncode("externalId eq " + odataLiteral(externalId)),
+                     ctx);
     if (!o.ok()) {
         return o.status();
     }
@@ -81,14 +87,8 @@ absl::StatusOr<TeamsApp> GraphClient::getTeamsApp(const std::string& externalId,
 
 absl::StatusOr<std::vector<GraphUser>> GraphClient::findUsers(const std::string& field, const std::string& value,
                                                               const CallContext& ctx) {
-    ApiCall c{"look up user by " + field, "GET",
-              base_ + "/users?%24filter=" + urlEncode(field + " eq " + odataLiteral(value)), "",
-              "application/json", {200}, ctx.deadline, {}};
-    auto resp = caller_.call(c, ctx.stop);
-    if (!resp.ok()) {
-        return resp.status();
-    }
-    auto o = parse(*resp, c.what);
+    auto o = getJson(caller_, "look up user by " + field,
+                     base_ + "/users?%24filter=" + urlEncode(field + " eq " + odataLiteral(value)), ctx);
     if (!o.ok()) {
         return o.status();
     }
@@ -131,14 +131,9 @@ absl::StatusOr<GraphUser> GraphClient::getUserById(const std::string& id, const 
 absl::StatusOr<std::optional<Installation>> GraphClient::getInstalled(const std::string& path,
                                                                      const std::string& catalogAppId,
                                                                      const CallContext& ctx, const char* what) {
-    ApiCall c{what, "GET",
-              base_ + path + "?%24expand=teamsApp&%24filter=" + urlEncode("teamsApp/id eq " + odataLiteral(catalogAppId)),
-              "", "application/json", {200}, ctx.deadline, {}};
-    auto resp = caller_.call(c, ctx.stop);
-    if (!resp.ok()) {
-        return resp.status();
-    }
-    auto o = parse(*resp, c.what);
+    auto o = getJson(caller_, what,
+                     base_ + path + "?%24expand=teamsApp&%24filter=" + urlEncode("teamsApp/id eq " + odataLiteral(catalogAppId)),
+                     ctx);
     if (!o.ok()) {
         return o.status();
     }
@@ -181,20 +176,16 @@ absl::Status GraphClient::uninstallAppForUser(const std::string& userId, const s
 absl::StatusOr<std::string> GraphClient::getChatForInstallation(const std::string& userId,
                                                                 const std::string& installationId,
                                                                 const CallContext& ctx) {
-    ApiCall c{"get the bot's chat with the user", "GET",
-              base_ + "/users/" + urlEncode(userId) + "/teamwork/installedApps/" + urlEncode(installationId) + "/chat",
-              "", "application/json", {200}, ctx.deadline, {}};
-    auto resp = caller_.call(c, ctx.stop);
-    if (!resp.ok()) {
-        return resp.status();
-    }
-    auto o = parse(*resp, c.what);
+    const std::string what = "get the bot's chat with the user";
+    auto o = getJson(caller_, what,
+                     base_ + "/users/" + urlEncode(userId) + "/teamwork/installedApps/" + urlEncode(installationId) + "/chat",
+                     ctx);
     if (!o.ok()) {
         return o.status();
     }
     std::string id = str(*o, "id");
     if (id.empty()) {
-        return absl::InternalError(c.what + ": Graph returned a chat without an id");
+        return absl::InternalError(what + ": Graph returned a chat without an id");
     }
     return id;
 }

@@ -6,6 +6,11 @@
 
 namespace tmsteams::teams {
 
+absl::StatusOr<msapi::GraphUser> findRecipientUser(msapi::GraphClient& graph, const Recipient& r,
+                                                   const msapi::CallContext& ctx) {
+    return r.kind == Recipient::Kind::Email ? graph.getUserByEmail(r.raw, ctx) : graph.getUserById(r.raw, ctx);
+}
+
 TeamsMessenger::TeamsMessenger(msapi::GraphClient& graph, msapi::BotClient& bot, std::string catalogAppId)
     : graph_(graph), bot_(bot), catalogAppId_(std::move(catalogAppId)) {}
 
@@ -32,7 +37,7 @@ absl::StatusOr<std::string> TeamsMessenger::resolve(const std::string& raw, cons
         }
         return r.channel.conversationId;
     }
-    auto userOr = r.kind == Recipient::Kind::Email ? graph_.getUserByEmail(raw, ctx) : graph_.getUserById(raw, ctx);
+    auto userOr = findRecipientUser(graph_, r, ctx);
     if (!userOr.ok()) {
         return userOr.status();
     }

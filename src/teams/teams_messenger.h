@@ -12,6 +12,12 @@
 
 namespace tmsteams::teams {
 
+struct Recipient;
+
+// The Entra ID user a user recipient names (by email, else by object id).
+absl::StatusOr<msapi::GraphUser> findRecipientUser(msapi::GraphClient& graph, const Recipient& recipient,
+                                                   const msapi::CallContext& ctx);
+
 class TeamsMessenger final : public Messenger {
 public:
     TeamsMessenger(msapi::GraphClient& graph, msapi::BotClient& bot, std::string catalogAppId);

@@ -77,16 +77,6 @@ private:
     std::set<const std::string*> consumed_;
 };
 
-std::string statusAddress(Process& daemon) {
-    std::smatch m;
-    std::string log;
-    eventually([&] {
-        log = daemon.stderrText();
-        return std::regex_search(log, m, std::regex("status endpoint listening addr=(\\S+)"));
-    }, 10s);
-    return m.size() > 1 ? m[1].str() : "";
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(speaks_sd_notify_ready_reloading_watchdog_stopping) {
@@ -165,7 +155,7 @@ BOOST_AUTO_TEST_CASE(metrics_match_what_the_fakes_saw_and_readiness_follows_tele
     PluginEnv env;
     env.writeConfig("[http]\nlisten = \"127.0.0.1:0\"\n");
     auto& d = env.startDaemon();
-    auto addr = statusAddress(d);
+    auto addr = PluginEnv::statusAddress(d);
     BOOST_REQUIRE(!addr.empty());
     const std::string base = "http://" + addr;
     BOOST_TEST(httpGet(base + "/healthz").status == 200);

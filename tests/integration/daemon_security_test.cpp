@@ -183,13 +183,9 @@ BOOST_AUTO_TEST_CASE(credentials_expiring_while_running_show_in_log_and_readines
     PluginEnv env(o);
     env.writeConfig("[http]\nlisten = \"127.0.0.1:0\"\n");
     auto& d = env.startDaemon();
-    std::smatch m;
-    std::string log;
-    BOOST_REQUIRE(eventually([&] {
-        log = d.stderrText();
-        return std::regex_search(log, m, std::regex("status endpoint listening addr=(\\S+)"));
-    }, 10s));
-    const std::string base = "http://" + m[1].str();
+    const std::string addr = PluginEnv::statusAddress(d);
+    BOOST_REQUIRE(!addr.empty());
+    const std::string base = "http://" + addr;
     BOOST_TEST(d.waitForStderr("the Teleport credentials expired at", 30s));
     auto ready = httpGet(base + "/readyz");
     BOOST_TEST(ready.status == 503);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -78,6 +79,18 @@ std::string PluginEnv::createRequest(const std::string& user, const std::string&
     std::vector<std::string> args = {"request", "create", user, "--roles", roles};
     args.insert(args.end(), extra.begin(), extra.end());
     return auth_->tctlOk(args);
+}
+
+std::string PluginEnv::statusAddress(Process& daemon) {
+    std::smatch m;
+    std::string log;
+    eventually(
+        [&] {
+            log = daemon.stderrText();
+            return std::regex_search(log, m, std::regex("status endpoint listening addr=(\\S+)"));
+        },
+        10s);
+    return m.size() > 1 ? m[1].str() : "";
 }
 
 std::string PluginEnv::chatOf(const std::string& userId) {

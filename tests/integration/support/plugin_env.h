@@ -63,6 +63,8 @@ public:
     // SIGTERM and wait; returns the exit code.
     int stopDaemon(size_t i = 0);
 
+    // The address of a daemon's [http] endpoint, from its log ("" if it never said).
+    static std::string statusAddress(Process& daemon);
     // Creates a request with fake-tctl; returns its id.
     std::string createRequest(const std::string& user, const std::string& roles,
                               const std::vector<std::string>& extra = {});
