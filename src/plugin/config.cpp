@@ -1,6 +1,7 @@
 // The plugin's TOML configuration.
 #include "plugin/config.h"
 
+#include <cstdio>
 #include <set>
 
 #include <sys/stat.h>
@@ -254,6 +255,23 @@ Config build(const toml::table& root, const std::string& path) {
     return c;
 }
 
+// Error text quotes pieces of the file; control characters in them must not split the one
+// line a failed start prints.
+std::string oneLine(const std::string& text) {
+    std::string out;
+    out.reserve(text.size());
+    for (unsigned char c : text) {
+        if (c < 0x20 || c == 0x7F) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\x%02x", c);
+            out += buf;
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+
 }  // namespace
 
 absl::StatusOr<Config> parseConfig(const std::string& text, const std::string& path) {
@@ -263,9 +281,9 @@ absl::StatusOr<Config> parseConfig(const std::string& text, const std::string& p
     } catch (const toml::parse_error& e) {
         return absl::InvalidArgumentError(path + ":" + std::to_string(e.source().begin.line) + ":" +
                                           std::to_string(e.source().begin.column) + ": " +
-                                          std::string(e.description()));
+                                          oneLine(std::string(e.description())));
     } catch (const ConfigError& e) {
-        return absl::InvalidArgumentError(e.what());
+        return absl::InvalidArgumentError(oneLine(e.what()));
     }
 }
 

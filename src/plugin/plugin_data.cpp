@@ -9,6 +9,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include "common/base64.h"
+#include "common/utf8.h"
 
 namespace tmsteams::plugin {
 
@@ -63,12 +64,21 @@ std::string goJsonString(const std::string& s) {
                 char buf[8];
                 std::snprintf(buf, sizeof buf, "\\u%04x", c);
                 out += buf;
-            } else if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
-                       (static_cast<unsigned char>(s[i + 2]) == 0xA8 || static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
-                out += static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
-                i += 2;
-            } else {
+            } else if (c < 0x80) {
                 out += static_cast<char>(c);
+            } else {
+                // Like Go: U+2028/9 escaped, each invalid byte written as \ufffd (a JSON parser,
+                // ours or Go's, would reject the whole value otherwise).
+                const auto ch = common::decodeUtf8(s, i);
+                if (ch.length == 0) {
+                    out += "\\ufffd";
+                } else if (ch.codepoint == 0x2028 || ch.codepoint == 0x2029) {
+                    out += ch.codepoint == 0x2028 ? "\\u2028" : "\\u2029";
+                    i += ch.length - 1;
+                } else {
+                    out.append(s, i, ch.length);
+                    i += ch.length - 1;
+                }
             }
         }
     }

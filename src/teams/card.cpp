@@ -2,6 +2,7 @@
 #include "teams/card.h"
 
 #include "common/time_format.h"
+#include "common/utf8.h"
 
 #include <ctime>
 #include <sstream>
@@ -18,43 +19,19 @@ using Poco::JSON::Object;
 
 Object::Ptr obj() { return new Object(Poco::JSON_PRESERVE_KEY_ORDER); }
 
-// Length of the valid UTF-8 sequence at s[i], or 0.
-size_t utf8Len(const std::string& s, size_t i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (n == 0 || i + n > s.size() || (n == 2 && c < 0xC2)) {
-        return 0;
-    }
-    for (size_t k = 1; k < n; ++k) {
-        if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) {
-            return 0;
-        }
-    }
-    return n;
-}
-
-uint32_t codepoint(const std::string& s, size_t i, size_t n) {
-    auto b = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(s[i + k])); };
-    switch (n) {
-    case 1: return b(0);
-    case 2: return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
-    case 3: return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
-    default: return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
-    }
-}
-
 // Valid UTF-8 only, without control characters (except newline and tab) or bidi overrides.
 std::string clean(const std::string& s) {
     std::string out;
     out.reserve(s.size());
     for (size_t i = 0; i < s.size();) {
-        size_t n = utf8Len(s, i);
+        const auto ch = common::decodeUtf8(s, i);
+        const size_t n = ch.length;
         if (n == 0) {
             out += "\xEF\xBF\xBD";  // U+FFFD for an invalid byte
             ++i;
             continue;
         }
-        uint32_t cp = codepoint(s, i, n);
+        const uint32_t cp = ch.codepoint;
         bool drop = (cp < 0x20 && cp != '\n' && cp != '\t') || (cp >= 0x7F && cp <= 0x9F) ||
                     (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
                     (cp >= 0xD800 && cp <= 0xDFFF);

@@ -1,6 +1,8 @@
 // Conversion between Teleport's protobuf timestamps and C++ time points.
 #include "teleport/proto_time.h"
 
+#include <algorithm>
+
 namespace tmsteams::teleport {
 
 bool isSet(const google::protobuf::Timestamp& ts) {
@@ -16,8 +18,11 @@ std::optional<TimePoint> fromProtoTime(const google::protobuf::Timestamp& ts) {
         return std::nullopt;
     }
     using namespace std::chrono;
-    return TimePoint(duration_cast<system_clock::duration>(seconds(ts.seconds()) +
-                                                           nanoseconds(ts.nanos())));
+    // A time point counts nanoseconds in 64 bits (years 1678 to 2262); protobuf allows 1 to
+    // 9999. Clamp instead of overflowing, so a request "valid until 9999" shows the far end.
+    constexpr int64_t Limit = 9'000'000'000;  // seconds, about 285 years each way
+    const int64_t secs = std::clamp<int64_t>(ts.seconds(), -Limit, Limit);
+    return TimePoint(duration_cast<system_clock::duration>(seconds(secs) + nanoseconds(ts.nanos())));
 }
 
 void toProtoTime(std::optional<TimePoint> t, google::protobuf::Timestamp* out) {

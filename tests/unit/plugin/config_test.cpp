@@ -88,6 +88,16 @@ BOOST_AUTO_TEST_CASE(errors_name_file_line_and_key) {
     BOOST_TEST(error("x = [").find("/etc/teleport-msteams.toml:1:") == 0u);
 }
 
+// Found by fuzzing: the parser quotes the text it choked on, newline included, which split the
+// one-line error a failed start prints.
+BOOST_AUTO_TEST_CASE(errors_stay_on_one_line_whatever_the_file_holds) {
+    const std::string e = error("[msapi]\ntenant_id =t\n t\"\"\n");
+    BOOST_TEST(e.find('\n') == std::string::npos, e);
+    BOOST_TEST(e.find("/etc/teleport-msteams.toml:2:") == 0u, e);
+    const std::string k = error("\"role\nname\" = 1\n");
+    BOOST_TEST(k.find('\n') == std::string::npos, k);
+}
+
 BOOST_AUTO_TEST_CASE(unknown_keys_warn_with_location) {
     std::string t = GoTemplate + "colour = \"blue\"\n";
     auto c = parseConfig(t, "t.toml");

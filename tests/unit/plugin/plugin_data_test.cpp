@@ -100,3 +100,16 @@ BOOST_AUTO_TEST_CASE(base64_is_strict) {
     BOOST_TEST(!base64Decode("Y=WI").has_value());
     BOOST_TEST(!base64Decode("a/b/c").has_value());
 }
+
+// Found by fuzzing: a message whose fields held invalid UTF-8 (an old slash-format item) was
+// written as invalid JSON and then dropped on the next read, losing track of a posted card.
+BOOST_AUTO_TEST_CASE(messages_with_invalid_utf8_are_kept_like_go_keeps_them) {
+    PluginData d;
+    d.messages = {{"1700000000\x8D", "ts", "alice@example.com"}};
+    d.roles = {"editor"};
+    const auto once = decodePluginData(encodePluginData(d));
+    BOOST_REQUIRE(once.messages.size() == 1u);
+    BOOST_TEST(once.messages[0].id == "1700000000\xEF\xBF\xBD");  // Go's json.Marshal does the same
+    BOOST_TEST(once.messages[0].rid == "alice@example.com");
+    BOOST_TEST(goJsonString("a\xFF" "b") == "\"a\\ufffdb\"");
+}

@@ -100,6 +100,19 @@ BOOST_AUTO_TEST_CASE(markdown_and_controls_in_user_text_are_neutralised) {
     BOOST_CHECK_NO_THROW(parse(buildCard(d)));
 }
 
+// Found by fuzzing: a 4-byte sequence past U+10FFFF passed as text and made the activity
+// invalid JSON, which Teams would refuse.
+BOOST_AUTO_TEST_CASE(invalid_utf8_in_any_field_still_gives_valid_json) {
+    CardData d = sample();
+    d.requestId = "req\xF6\x9E\x8A\x9B";
+    d.reason = "over\xF4\x90\x80\x80long \xC0\xAF surrogate \xED\xA0\x80 cut \xE2\x82";
+    d.roles = {"role\xFF"};
+    const std::string a = buildActivity(d);
+    BOOST_CHECK_NO_THROW(parse(a));
+    BOOST_TEST(a.find("\xF6") == std::string::npos);
+    BOOST_TEST(a.find("over\xEF\xBF\xBD") != std::string::npos);  // shown as U+FFFD
+}
+
 BOOST_AUTO_TEST_CASE(huge_values_fit_teams_size_limit) {
     auto d = sample();
     d.reason = std::string(100 * 1024, 'r');

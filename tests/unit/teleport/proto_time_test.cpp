@@ -41,3 +41,16 @@ BOOST_AUTO_TEST_CASE(times_before_1970_keep_positive_nanos) {
     BOOST_TEST(ts.seconds() == -10);
     BOOST_TEST(ts.nanos() == 250'000'000);
 }
+
+// Found by fuzzing: a request valid "until 9999" overflowed the nanosecond time point.
+BOOST_AUTO_TEST_CASE(times_past_what_a_time_point_holds_are_clamped_not_overflowed) {
+    google::protobuf::Timestamp ts;
+    ts.set_seconds(253402300799);  // 9999-12-31T23:59:59Z
+    auto far = fromProtoTime(ts);
+    BOOST_REQUIRE(far.has_value());
+    BOOST_TEST((*far > std::chrono::system_clock::from_time_t(8'000'000'000)));
+    ts.set_seconds(-60'000'000'000);  // year 68, not Go's zero time
+    auto early = fromProtoTime(ts);
+    BOOST_REQUIRE(early.has_value());
+    BOOST_TEST((*early < std::chrono::system_clock::from_time_t(-8'000'000'000)));
+}
