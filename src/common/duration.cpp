@@ -19,16 +19,32 @@ std::optional<std::chrono::nanoseconds> parseGoDuration(std::string_view s) {
     }
     long double total = 0;
     while (!s.empty()) {
+        // [digits][.digits], at least one digit, as Go reads it; no exceptions, no overflow.
         size_t i = 0;
         bool digits = false;
-        while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) {
-            digits = digits || s[i] != '.';
+        bool dot = false;
+        long double value = 0;
+        long double fraction = 1;
+        while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || (s[i] == '.' && !dot))) {
+            if (s[i] == '.') {
+                dot = true;
+            } else {
+                digits = true;
+                if (dot) {
+                    fraction /= 10;
+                    value += (s[i] - '0') * fraction;
+                } else {
+                    value = value * 10 + (s[i] - '0');
+                    if (value > 1e19L) {
+                        return std::nullopt;  // past what 64-bit nanoseconds hold in any unit
+                    }
+                }
+            }
             ++i;
         }
         if (!digits) {
             return std::nullopt;
         }
-        long double value = std::stold(std::string(s.substr(0, i)));
         s.remove_prefix(i);
         size_t u = 0;
         while (u < s.size() && !std::isdigit(static_cast<unsigned char>(s[u])) && s[u] != '.') {
@@ -54,7 +70,7 @@ std::optional<std::chrono::nanoseconds> parseGoDuration(std::string_view s) {
         }
         total += value * scale;
     }
-    if (total > 9.2e18L) {
+    if (total >= 9223372036854775808.0L) {  // 2^63 ns, about 292 years
         return std::nullopt;
     }
     auto ns = static_cast<int64_t>(std::llround(total));

@@ -169,6 +169,7 @@ struct App::Impl {
     void preload();
     void dispatch(const proto::Event& ev);
     void catchUpOnce();
+    void retryIfTransient(const std::string& id, const absl::Status& s);
     int watchLoop();
     void cancelStream();
     void maintain(std::stop_token st);
@@ -364,6 +365,15 @@ void App::Impl::preload() {
     common::logInfo("recipients preloaded", {{"count", std::to_string(messenger->cachedRecipients())}});
 }
 
+// Teleport unreachable, a deadline, a conflict storm: worth another try (the watch may never
+// repeat this event). A request we cannot understand or a shutdown is not.
+void App::Impl::retryIfTransient(const std::string& id, const absl::Status& s) {
+    if (s.code() != absl::StatusCode::kInvalidArgument && s.code() != absl::StatusCode::kCancelled &&
+        !stop.stop_requested()) {
+        handler->retryLater(id);
+    }
+}
+
 void App::Impl::dispatch(const proto::Event& ev) {
     auto st = stop.get_token();
     auto& m = common::Metrics::instance();
@@ -375,6 +385,7 @@ void App::Impl::dispatch(const proto::Event& ev) {
         executor->submit(id, [this, req, id, st] {
             if (auto s = handler->onRequest(req, st); !s.ok()) {
                 common::logError("cannot handle access request", {{"request", id}, {"error", std::string(s.message())}});
+                retryIfTransient(id, s);
             }
         });
     } else if (ev.type() == proto::DELETE && ev.has_resourceheader()) {
@@ -388,6 +399,7 @@ void App::Impl::dispatch(const proto::Event& ev) {
             if (auto s = handler->onDeleted(id, st); !s.ok()) {
                 common::logError("cannot handle deleted access request", {{"request", id},
                                                                         {"error", std::string(s.message())}});
+                retryIfTransient(id, s);
             }
         });
     } else if (ev.type() != proto::INIT) {
@@ -683,6 +695,7 @@ int App::run() {
         d.executor->submit(id, [&d, id, st] {
             if (auto s = d.handler->redeliver(id, st); !s.ok()) {
                 common::logWarn("redelivery failed", {{"request", id}, {"error", std::string(s.message())}});
+                d.retryIfTransient(id, s);
             }
         });
     });

@@ -272,6 +272,9 @@ absl::Status RequestHandler::onRequest(const types::AccessRequestV3& req, std::s
     if (req.kind() != "access_request") {
         return absl::InvalidArgumentError("unexpected resource kind \"" + req.kind() + "\"");
     }
+    if (auto s = recordUnrecorded(req.metadata().name(), stop); !s.ok()) {
+        return s;
+    }
     switch (req.spec().state()) {
     case types::PENDING:
         return onPending(req, stop);
@@ -391,8 +394,10 @@ absl::Status RequestHandler::deliver(const types::AccessRequestV3& req, const Pl
                 stop, &stored, &stored);
             if (!recorded.ok()) {
                 recordError = recorded.status();
-                common::logError("posted a card but cannot record it", {{"request", id}, {"recipient", rid},
-                                                                       {"error", std::string(recorded.status().message())}});
+                common::logError("posted a card but cannot record it yet", {{"request", id}, {"recipient", rid},
+                                                                           {"error", std::string(recorded.status().message())}});
+                std::lock_guard retryLock(retryMu_);
+                unrecorded_[id].push_back(msg);
                 return;
             }
             released = released || last;
@@ -429,10 +434,15 @@ absl::Status RequestHandler::deliver(const types::AccessRequestV3& req, const Pl
             scheduleRedelivery(id);
         }
     }
-    if (!failed.empty()) {
+    if (!failed.empty() || !recordError.ok()) {
         scheduleRedelivery(id);
+    }
+    if (!failed.empty()) {
         return absl::UnavailableError(std::to_string(failed.size()) + " of " + std::to_string(missing.size()) +
                                       " cards not delivered yet");
+    }
+    if (!recordError.ok()) {
+        return recordError;
     }
     {
         std::lock_guard lock(retryMu_);
@@ -523,6 +533,9 @@ absl::Status RequestHandler::onResolved(const types::AccessRequestV3& req, std::
 }
 
 absl::Status RequestHandler::onDeleted(const std::string& id, std::stop_token stop) {
+    if (auto s = recordUnrecorded(id, stop); !s.ok()) {
+        return s;
+    }
     auto won = casUpdate(
         id,
         [&](const std::optional<PluginData>& old) -> std::optional<PluginData> {
@@ -609,6 +622,9 @@ void RequestHandler::scheduleRedelivery(const std::string& id) {
     int attempt;
     {
         std::lock_guard lock(retryMu_);
+        if (!retryPending_.insert(id).second) {
+            return;  // the one already scheduled covers this failure too
+        }
         attempt = retryAttempts_[id]++;
     }
     // 5 s, 10 s, 20 s ... capped at 5 minutes; the catch-up after a restart also retries.
@@ -616,13 +632,78 @@ void RequestHandler::scheduleRedelivery(const std::string& id) {
     scheduleRetry_(id, std::min<std::chrono::milliseconds>(delay, std::chrono::minutes(5)));
 }
 
+absl::Status RequestHandler::recordUnrecorded(const std::string& id, std::stop_token stop) {
+    std::vector<StoredMessage> waiting;
+    {
+        std::lock_guard lock(retryMu_);
+        auto it = unrecorded_.find(id);
+        if (it == unrecorded_.end()) {
+            return absl::OkStatus();
+        }
+        waiting = it->second;
+    }
+    auto recorded = casUpdate(
+        id,
+        [&](const std::optional<PluginData>& old) -> std::optional<PluginData> {
+            // The claim that created the entry preceded every post, so it exists unless
+            // someone removed it by hand; then these cards are all we know of.
+            PluginData d = old.value_or(PluginData{});
+            bool added = false;
+            for (const auto& m : waiting) {
+                if (std::find(d.messages.begin(), d.messages.end(), m) == d.messages.end()) {
+                    d.messages.push_back(m);
+                    added = true;
+                }
+            }
+            return added ? std::optional<PluginData>(d) : std::nullopt;
+        },
+        stop);
+    if (!recorded.ok()) {
+        scheduleRedelivery(id);
+        return recorded.status();
+    }
+    common::logInfo("recorded cards posted during an outage", {{"request", id},
+                                                               {"cards", std::to_string(waiting.size())}});
+    std::lock_guard lock(retryMu_);
+    auto& list = unrecorded_[id];
+    list.erase(std::remove_if(list.begin(), list.end(),
+                              [&](const StoredMessage& m) {
+                                  return std::find(waiting.begin(), waiting.end(), m) != waiting.end();
+                              }),
+               list.end());
+    if (list.empty()) {
+        unrecorded_.erase(id);
+    }
+    return absl::OkStatus();
+}
+
 absl::Status RequestHandler::redeliver(const std::string& id, std::stop_token stop) {
+    {
+        std::lock_guard lock(retryMu_);
+        retryPending_.erase(id);
+    }
+    if (auto s = recordUnrecorded(id, stop); !s.ok()) {
+        return s;
+    }
     auto req = auth_.getAccessRequest(id);
     if (!req.ok()) {
         scheduleRedelivery(id);
         return req.status();
     }
     if (!req->has_value()) {
+        // Gone (expired or deleted). Mark it, or, when that happened already, make sure every
+        // card shows it (an update that failed is retried here).
+        auto raw = auth_.getPluginData(id);
+        if (!raw.ok()) {
+            scheduleRedelivery(id);
+            return raw.status();
+        }
+        if (raw->has_value()) {
+            PluginData d = decodePluginData(**raw);
+            if (!d.resolution.empty()) {
+                return refresh(id, d.messages, stop);
+            }
+        }
         return onDeleted(id, stop);
     }
     if ((*req)->spec().state() == types::PENDING) {

@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -55,6 +56,8 @@ public:
     absl::Status onDeleted(const std::string& requestId, std::stop_token stop = {});
     // Delivers cards that are still missing and brings every card up to date.
     absl::Status redeliver(const std::string& requestId, std::stop_token stop = {});
+    // Handling failed for a reason that may pass (Teleport unreachable): try again later.
+    void retryLater(const std::string& requestId) { scheduleRedelivery(requestId); }
 
     // The configured recipients for the request's roles (each role's list, else "*"), plus
     // suggested reviewers that are email addresses; without duplicates.
@@ -86,6 +89,9 @@ private:
     void updateAll(const std::string& id, const std::vector<StoredMessage>& messages,
                    const std::string& activity, std::stop_token stop);
     void scheduleRedelivery(const std::string& id);
+    // Cards posted whose record failed (Teleport unreachable) wait here and are written before
+    // anything else happens to the request, so they are neither posted twice nor left stale.
+    absl::Status recordUnrecorded(const std::string& id, std::stop_token stop);
     std::string newLease() const;
     bool heldByOther(const std::string& claim) const;
 
@@ -97,8 +103,10 @@ private:
     common::Histogram* notificationLatency_ = nullptr;
     RetryScheduler scheduleRetry_;
     HandlerStats stats_;
-    std::mutex retryMu_;  // guards retryAttempts_
+    std::mutex retryMu_;  // guards retryAttempts_, retryPending_ and unrecorded_
     std::map<std::string, int> retryAttempts_;
+    std::set<std::string> retryPending_;  // one scheduled redelivery per request at most
+    std::map<std::string, std::vector<StoredMessage>> unrecorded_;
 };
 
 // Teleport's resource id as the web UI and tsh show it: /cluster/kind/name[/sub].

@@ -22,6 +22,18 @@ BOOST_AUTO_TEST_CASE(rejects_malformed) {
     }
 }
 
+// Found by fuzzing: these threw from std::stold and took the daemon down at start.
+BOOST_AUTO_TEST_CASE(odd_numbers_are_rejected_without_throwing) {
+    const std::string huge(5000, '9');
+    for (const std::string& bad : {std::string("1.2.3s"), std::string("..5s"), std::string("1..s"), huge + "s",
+                                  std::string("99999999999999999999h")}) {
+        BOOST_TEST(!parseGoDuration(bad).has_value(), bad.substr(0, 20));
+    }
+    BOOST_TEST((parseGoDuration(".5s").value() == 500ms));
+    BOOST_TEST((parseGoDuration("5.s").value() == 5s));
+    BOOST_TEST((parseGoDuration("2562047h").value() > 2562046h));
+}
+
 BOOST_AUTO_TEST_CASE(formats_like_go) {
     BOOST_TEST(formatDuration(90min) == "1h30m0s");
     BOOST_TEST(formatDuration(5s) == "5s");

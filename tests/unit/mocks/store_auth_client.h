@@ -12,6 +12,7 @@ public:
     fakeauth::RequestStore store{nullptr, nullptr};
     std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
     int updates = 0;
+    int failUpdates = 0;  // the next N updates fail as if Teleport were unreachable
 
     absl::StatusOr<proto::PingResponse> ping() override { return proto::PingResponse(); }
     std::unique_ptr<teleport::WatchStream> watchAccessRequests() override { return nullptr; }
@@ -32,6 +33,10 @@ public:
     absl::Status updatePluginData(const std::string& id, const teleport::PluginDataMap& set,
                                   const teleport::PluginDataMap& expect) override {
         ++updates;
+        if (failUpdates > 0) {
+            --failUpdates;
+            return absl::UnavailableError("connection refused");
+        }
         types::PluginDataUpdateParams p;
         p.set_kind("access_request");
         p.set_resource(id);

@@ -116,6 +116,48 @@ BOOST_FIXTURE_TEST_CASE(a_failed_recipient_is_retried_later_without_reposting_th
     BOOST_TEST(data(id).messages.size() == 2u);
 }
 
+// Found by the chaos soak: Teleport went away between a post and its record, the request
+// expired meanwhile, and its card stayed PENDING forever.
+BOOST_FIXTURE_TEST_CASE(a_card_posted_while_teleport_is_down_is_recorded_later_and_never_reposted, Fixture) {
+    auto r = auth.create("carol", {"dev"});
+    const auto id = r.metadata().name();
+    {
+        REQUIRE_CALL(messenger, post("alice@x.example", _, _, _))
+            .SIDE_EFFECT(auth.failUpdates = 1000)
+            .RETURN(std::string("m1"));
+        (void)handler.onRequest(r);
+    }
+    BOOST_TEST(data(id).messages.empty());
+    BOOST_REQUIRE(!retries.empty());
+    BOOST_TEST(retries.back().first == id);
+    auth.failUpdates = 0;  // Teleport is back, and the request expired while it was away
+    BOOST_TEST(auth.store.remove(id).ok());
+    REQUIRE_CALL(messenger, update("alice@x.example", "m1", _, _, _))
+        .WITH(hasStatus(_3, "EXPIRED")).RETURN(absl::OkStatus());
+    BOOST_TEST(handler.redeliver(id).ok());
+    BOOST_TEST(data(id).messages.size() == 1u);
+    BOOST_TEST(data(id).resolution == "EXPIRED");
+}
+
+BOOST_FIXTURE_TEST_CASE(a_failed_update_of_a_gone_request_is_retried, Fixture) {
+    auto r = auth.create("carol", {"dev"});
+    const auto id = r.metadata().name();
+    {
+        REQUIRE_CALL(messenger, post(_, _, _, _)).RETURN(std::string("m1"));
+        BOOST_TEST(handler.onRequest(r).ok());
+    }
+    BOOST_TEST(auth.store.remove(id).ok());
+    {
+        REQUIRE_CALL(messenger, update("alice@x.example", "m1", _, _, _)).RETURN(absl::UnavailableError("503"));
+        BOOST_TEST(handler.onDeleted(id).ok());
+    }
+    BOOST_REQUIRE(retries.size() == 1u);
+    // Already marked EXPIRED: the redelivery still brings the card up to date.
+    REQUIRE_CALL(messenger, update("alice@x.example", "m1", _, _, _))
+        .WITH(hasStatus(_3, "EXPIRED")).RETURN(absl::OkStatus());
+    BOOST_TEST(handler.redeliver(id).ok());
+}
+
 BOOST_FIXTURE_TEST_CASE(another_replicas_live_claim_is_respected, Fixture) {
     auto r = auth.create("carol", {"dev"});
     const auto id = r.metadata().name();
