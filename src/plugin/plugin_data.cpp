@@ -152,6 +152,7 @@ std::map<std::string, std::string> encodePluginData(const PluginData& d) {
     m["suggested_reviewers"] = d.suggestedReviewers.empty() ? "" : goJsonStringArray(d.suggestedReviewers);
     m["recipients"] = d.hasRecipients ? goJsonStringArray(d.recipients) : "";
     m["claim"] = d.claim;
+    m["updating"] = d.updating;
     return m;
 }
 
@@ -200,6 +201,7 @@ PluginData decodePluginData(const std::map<std::string, std::string>& m) {
         }
     }
     d.claim = get(m, "claim");
+    d.updating = get(m, "updating");
     return d;
 }
 

@@ -37,6 +37,9 @@ struct PluginData {
     std::vector<std::string> recipients;
     bool hasRecipients = false;
     std::string claim;
+    // Who is bringing the cards to the recorded state ("<instance> <unix ms lease end>"); a
+    // replica that dies halfway leaves it, and another finishes the job once the lease ends.
+    std::string updating;
 
     bool operator==(const PluginData&) const = default;
 };

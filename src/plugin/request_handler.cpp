@@ -203,6 +203,16 @@ bool RequestHandler::heldByOther(const std::string& claim) const {
     return until > now;
 }
 
+std::chrono::milliseconds RequestHandler::leaseLeft(const std::string& lease) const {
+    auto space = lease.rfind(' ');
+    if (space == std::string::npos) {
+        return std::chrono::milliseconds(0);
+    }
+    long long until = std::atoll(lease.c_str() + space + 1);
+    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch()).count();
+    return std::chrono::milliseconds(std::max(0LL, until - static_cast<long long>(now)));
+}
+
 absl::StatusOr<std::optional<PluginData>> RequestHandler::casUpdate(const std::string& id, const Modify& modify,
                                                                     std::stop_token stop, const Stored* assumed,
                                                                     Stored* stored) {
@@ -334,7 +344,9 @@ absl::Status RequestHandler::onPending(const types::AccessRequestV3& req, std::s
         }
     } else if (otherHolds) {
         // Another replica is delivering; look again once its lease ends.
-        scheduleRetry_(id, settings_.claimLease + std::chrono::seconds(1));
+        scheduleRedeliveryIn(id, settings_.claimLease + std::chrono::seconds(1));
+    } else if (auto s = followUp(id, stored, stop); !s.ok()) {
+        return s;
     }
     return updateReviews(req, stop);
 }
@@ -344,6 +356,11 @@ absl::Status RequestHandler::deliver(const types::AccessRequestV3& req, const Pl
     const std::string id = req.metadata().name();
     const auto missing = missingRecipients(data);
     const int renderedReviews = req.spec().reviews_size();
+    const bool renderedPending = req.spec().state() == types::PENDING;
+    // The request moved on while we were posting: the new cards need the newer state.
+    auto movedOn = [&](const PluginData& d) {
+        return d.reviewsCount > renderedReviews || (renderedPending && !d.resolution.empty());
+    };
     const std::string activity = teams::buildActivity(cardFor(req));
     const auto deadline = clock_.steadyNow() + settings_.recipientDeadline;
     std::mutex recordMu;  // guards the fields below: one plugin-data write at a time from this fan-out
@@ -382,8 +399,8 @@ absl::Status RequestHandler::deliver(const types::AccessRequestV3& req, const Pl
                 id,
                 [&](const std::optional<PluginData>& old) -> std::optional<PluginData> {
                     PluginData d = old ? *old : data;
-                    if (old && (old->reviewsCount > renderedReviews || !old->resolution.empty())) {
-                        stale = true;  // the request moved on while we were posting
+                    if (old && movedOn(*old)) {
+                        stale = true;
                     }
                     d.messages.push_back(msg);
                     if (last && d.claim == lease) {
@@ -415,7 +432,7 @@ absl::Status RequestHandler::deliver(const types::AccessRequestV3& req, const Pl
                 if (!old || old->claim != lease) {
                     return std::nullopt;
                 }
-                if (old->reviewsCount > renderedReviews || !old->resolution.empty()) {
+                if (movedOn(*old)) {
                     stale = true;
                 }
                 PluginData d = *old;
@@ -456,24 +473,31 @@ absl::Status RequestHandler::updateReviews(const types::AccessRequestV3& req, st
     if (n == 0) {
         return absl::OkStatus();
     }
+    const std::string id = req.metadata().name();
+    const std::string lease = newLease();
+    Stored stored;
     auto won = casUpdate(
-        req.metadata().name(),
+        id,
         [&](const std::optional<PluginData>& old) -> std::optional<PluginData> {
             if (!old || !old->resolution.empty() || old->reviewsCount >= n) {
                 return std::nullopt;
             }
             PluginData d = *old;
             d.reviewsCount = n;
+            d.updating = lease;
             return d;
         },
-        stop);
+        stop, nullptr, &stored);
     if (!won.ok()) {
         return won.status();
     }
-    if (won->has_value()) {
-        updateAll(req.metadata().name(), (*won)->messages, teams::buildActivity(cardFor(req)), stop);
+    if (!won->has_value()) {
+        return followUp(id, stored, stop);
     }
-    return absl::OkStatus();
+    if (!updateAll(id, (*won)->messages, teams::buildActivity(cardFor(req)), stop)) {
+        return absl::OkStatus();  // retried later; the marker stays ours until then
+    }
+    return releaseUpdating(id, lease, stop);
 }
 
 absl::Status RequestHandler::onResolved(const types::AccessRequestV3& req, std::stop_token stop) {
@@ -505,37 +529,43 @@ absl::Status RequestHandler::onResolved(const types::AccessRequestV3& req, std::
                 return d;
             }
             if (!old->resolution.empty()) {
-                return std::nullopt;  // another replica already updated
+                return std::nullopt;  // another replica recorded it
             }
             PluginData d = *old;
             d.resolution = tag;
             d.resolveReason = req.spec().resolvereason();
             d.reviewsCount = std::max(d.reviewsCount, n);
+            d.updating = lease;
             return d;
         },
         stop, nullptr, &stored);
     if (!won.ok()) {
         return won.status();
     }
+    const std::string id = req.metadata().name();
     if (!won->has_value()) {
-        return absl::OkStatus();
+        return followUp(id, stored, stop);
     }
-    common::logInfo("access request resolved", {{"request", req.metadata().name()}, {"state", tag}});
+    common::logInfo("access request resolved", {{"request", id}, {"state", tag}});
     if (fresh) {
         return deliver(req, **won, stored, lease, stop);
     }
-    updateAll(req.metadata().name(), (*won)->messages, teams::buildActivity(cardFor(req)), stop);
     // Cards still missing (a recipient that failed before) get the final state too.
     if ((*won)->hasRecipients && !missingRecipients(**won).empty()) {
-        scheduleRedelivery(req.metadata().name());
+        scheduleRedelivery(id);
     }
-    return absl::OkStatus();
+    if (!updateAll(id, (*won)->messages, teams::buildActivity(cardFor(req)), stop)) {
+        return absl::OkStatus();  // retried later; the marker stays ours until then
+    }
+    return releaseUpdating(id, lease, stop);
 }
 
 absl::Status RequestHandler::onDeleted(const std::string& id, std::stop_token stop) {
     if (auto s = recordUnrecorded(id, stop); !s.ok()) {
         return s;
     }
+    const std::string lease = newLease();
+    Stored stored;
     auto won = casUpdate(
         id,
         [&](const std::optional<PluginData>& old) -> std::optional<PluginData> {
@@ -544,17 +574,66 @@ absl::Status RequestHandler::onDeleted(const std::string& id, std::stop_token st
             }
             PluginData d = *old;
             d.resolution = "EXPIRED";
+            d.updating = lease;
             return d;
         },
-        stop);
+        stop, nullptr, &stored);
     if (!won.ok()) {
         return won.status();
     }
-    if (won->has_value()) {
-        common::logInfo("access request expired", {{"request", id}});
-        return refresh(id, (*won)->messages, stop);
+    if (!won->has_value()) {
+        return followUp(id, stored, stop);
     }
-    return absl::OkStatus();
+    common::logInfo("access request expired", {{"request", id}});
+    if (auto r = refresh(id, (*won)->messages, stop); !r.ok()) {
+        return r;
+    }
+    return releaseUpdating(id, lease, stop);
+}
+
+absl::Status RequestHandler::releaseUpdating(const std::string& id, const std::string& lease, std::stop_token stop) {
+    auto r = casUpdate(
+        id,
+        [&](const std::optional<PluginData>& old) -> std::optional<PluginData> {
+            if (!old || old->updating != lease) {
+                return std::nullopt;  // someone else took over; theirs to clear
+            }
+            PluginData d = *old;
+            d.updating.clear();
+            return d;
+        },
+        stop);
+    return r.status();
+}
+
+absl::Status RequestHandler::finishUpdate(const std::string& id, const PluginData& d, std::stop_token stop) {
+    if (!d.updating.empty() && heldByOther(d.updating)) {
+        // Another replica is updating the cards right now; check once its lease ends.
+        scheduleRedeliveryIn(id, leaseLeft(d.updating) + std::chrono::seconds(1));
+        return absl::OkStatus();
+    }
+    if (auto r = refresh(id, d.messages, stop); !r.ok()) {
+        return r;
+    }
+    return d.updating.empty() ? absl::OkStatus() : releaseUpdating(id, d.updating, stop);
+}
+
+absl::Status RequestHandler::followUp(const std::string& id, const Stored& stored, std::stop_token stop) {
+    if (!stored) {
+        return absl::OkStatus();
+    }
+    const PluginData d = decodePluginData(*stored);
+    if (d.hasRecipients && !missingRecipients(d).empty() && !d.resolution.empty()) {
+        // Cards never posted (their poster died, or a recipient kept failing): the final
+        // state still goes to them, by whoever holds the claim or, after it, by us.
+        scheduleRedeliveryIn(id, heldByOther(d.claim) ? leaseLeft(d.claim) + std::chrono::seconds(1)
+                                                      : std::chrono::milliseconds(0));
+    }
+    if (d.updating.empty()) {
+        return absl::OkStatus();
+    }
+    // A state change whose card updates were cut short (a crash, or a failed attempt).
+    return finishUpdate(id, d, stop);
 }
 
 absl::Status RequestHandler::refresh(const std::string& id, const std::vector<StoredMessage>& messages,
@@ -586,11 +665,13 @@ absl::Status RequestHandler::refresh(const std::string& id, const std::vector<St
         c.status = d.resolution.empty() ? CardStatus::Expired : statusFor(d.resolution);
         activity = teams::buildActivity(c);
     }
-    updateAll(id, messages, activity, stop);
+    if (!updateAll(id, messages, activity, stop)) {
+        return absl::UnavailableError("some cards of " + id + " are not updated yet");
+    }
     return absl::OkStatus();
 }
 
-void RequestHandler::updateAll(const std::string& id, const std::vector<StoredMessage>& messages,
+bool RequestHandler::updateAll(const std::string& id, const std::vector<StoredMessage>& messages,
                                const std::string& activity, std::stop_token stop) {
     const auto deadline = clock_.steadyNow() + settings_.recipientDeadline;
     std::vector<std::future<bool>> updates;
@@ -616,20 +697,31 @@ void RequestHandler::updateAll(const std::string& id, const std::vector<StoredMe
     if (!allOk) {
         scheduleRedelivery(id);
     }
+    return allOk;
 }
 
 void RequestHandler::scheduleRedelivery(const std::string& id) {
     int attempt;
     {
         std::lock_guard lock(retryMu_);
-        if (!retryPending_.insert(id).second) {
+        if (retryPending_.count(id)) {
             return;  // the one already scheduled covers this failure too
         }
         attempt = retryAttempts_[id]++;
     }
     // 5 s, 10 s, 20 s ... capped at 5 minutes; the catch-up after a restart also retries.
     auto delay = std::chrono::milliseconds(5000) * (1 << std::min(attempt, 6));
-    scheduleRetry_(id, std::min<std::chrono::milliseconds>(delay, std::chrono::minutes(5)));
+    scheduleRedeliveryIn(id, std::min<std::chrono::milliseconds>(delay, std::chrono::minutes(5)));
+}
+
+void RequestHandler::scheduleRedeliveryIn(const std::string& id, std::chrono::milliseconds delay) {
+    {
+        std::lock_guard lock(retryMu_);
+        if (!retryPending_.insert(id).second) {
+            return;
+        }
+    }
+    scheduleRetry_(id, delay);
 }
 
 absl::Status RequestHandler::recordUnrecorded(const std::string& id, std::stop_token stop) {
@@ -691,7 +783,7 @@ absl::Status RequestHandler::redeliver(const std::string& id, std::stop_token st
         return req.status();
     }
     if (!req->has_value()) {
-        // Gone (expired or deleted). Mark it, or, when that happened already, make sure every
+        // Gone (expired or deleted): mark it, or, when that happened already, make sure every
         // card shows it (an update that failed is retried here).
         auto raw = auth_.getPluginData(id);
         if (!raw.ok()) {
@@ -701,7 +793,7 @@ absl::Status RequestHandler::redeliver(const std::string& id, std::stop_token st
         if (raw->has_value()) {
             PluginData d = decodePluginData(**raw);
             if (!d.resolution.empty()) {
-                return refresh(id, d.messages, stop);
+                return finishUpdate(id, d, stop);
             }
         }
         return onDeleted(id, stop);
@@ -709,17 +801,23 @@ absl::Status RequestHandler::redeliver(const std::string& id, std::stop_token st
     if ((*req)->spec().state() == types::PENDING) {
         return onPending(**req, stop);
     }
-    // Resolved: make sure every card shows it (a failed update is retried here).
+    // Resolved: every card must show it, and cards never posted get the final state.
     auto raw = auth_.getPluginData(id);
     if (!raw.ok()) {
+        scheduleRedelivery(id);
         return raw.status();
     }
-    if (raw->has_value()) {
-        PluginData d = decodePluginData(**raw);
-        if (d.resolution.empty()) {
-            return onResolved(**req, stop);
-        }
-        if (d.hasRecipients && !missingRecipients(d).empty() && !heldByOther(d.claim)) {
+    if (!raw->has_value()) {
+        return onResolved(**req, stop);
+    }
+    PluginData d = decodePluginData(**raw);
+    if (d.resolution.empty()) {
+        return onResolved(**req, stop);
+    }
+    if (d.hasRecipients && !missingRecipients(d).empty()) {
+        if (heldByOther(d.claim)) {
+            scheduleRedeliveryIn(id, leaseLeft(d.claim) + std::chrono::seconds(1));
+        } else {
             const std::string lease = newLease();
             Stored stored;
             auto claimed = casUpdate(
@@ -733,15 +831,18 @@ absl::Status RequestHandler::redeliver(const std::string& id, std::stop_token st
                     return c;
                 },
                 stop, nullptr, &stored);
-            if (claimed.ok() && claimed->has_value()) {
+            if (!claimed.ok()) {
+                scheduleRedelivery(id);
+                return claimed.status();
+            }
+            if (claimed->has_value()) {
                 if (auto s = deliver(**req, **claimed, stored, lease, stop); !s.ok()) {
                     return s;
                 }
             }
         }
-        return refresh(id, d.messages, stop);
     }
-    return absl::OkStatus();
+    return finishUpdate(id, d, stop);
 }
 
 }  // namespace tmsteams::plugin

@@ -86,14 +86,24 @@ private:
     absl::Status updateReviews(const types::AccessRequestV3& request, std::stop_token stop);
     // Re-renders from the current truth (the request, else plugin data) and updates `messages`.
     absl::Status refresh(const std::string& id, const std::vector<StoredMessage>& messages, std::stop_token stop);
-    void updateAll(const std::string& id, const std::vector<StoredMessage>& messages,
+    // Updates every card; false (and a redelivery scheduled) when some update failed.
+    bool updateAll(const std::string& id, const std::vector<StoredMessage>& messages,
                    const std::string& activity, std::stop_token stop);
-    void scheduleRedelivery(const std::string& id);
+    // Clears the `updating` marker if it is still `lease`.
+    absl::Status releaseUpdating(const std::string& id, const std::string& lease, std::stop_token stop);
+    // Brings every recorded card to the recorded state, unless another live replica is doing it.
+    absl::Status finishUpdate(const std::string& id, const PluginData& data, std::stop_token stop);
+    // When another writer got there first: finish what it left halfway, and come back for
+    // cards still missing.
+    absl::Status followUp(const std::string& id, const Stored& stored, std::stop_token stop);
+    void scheduleRedelivery(const std::string& id);  // with backoff
+    void scheduleRedeliveryIn(const std::string& id, std::chrono::milliseconds delay);
     // Cards posted whose record failed (Teleport unreachable) wait here and are written before
     // anything else happens to the request, so they are neither posted twice nor left stale.
     absl::Status recordUnrecorded(const std::string& id, std::stop_token stop);
     std::string newLease() const;
     bool heldByOther(const std::string& claim) const;
+    std::chrono::milliseconds leaseLeft(const std::string& lease) const;
 
     teleport::AuthClient& auth_;
     teams::Messenger& messenger_;

@@ -86,6 +86,7 @@ BOOST_AUTO_TEST_CASE(our_keys_round_trip) {
     d.recipients = {"a@x", "b@x"};
     d.hasRecipients = true;
     d.claim = "host/1 1800000000000";
+    d.updating = "host/2 1800000000001";
     d.suggestedReviewers = {"s@x"};
     d.maxDuration = "2026-01-01T00:00:00Z";
     auto back = decodePluginData(encodePluginData(d));

@@ -149,13 +149,73 @@ BOOST_FIXTURE_TEST_CASE(a_failed_update_of_a_gone_request_is_retried, Fixture) {
     BOOST_TEST(auth.store.remove(id).ok());
     {
         REQUIRE_CALL(messenger, update("alice@x.example", "m1", _, _, _)).RETURN(absl::UnavailableError("503"));
-        BOOST_TEST(handler.onDeleted(id).ok());
+        BOOST_TEST(!handler.onDeleted(id).ok());
     }
-    BOOST_REQUIRE(retries.size() == 1u);
+    BOOST_REQUIRE(retries.size() == 1u);  // one, though both the update and the caller ask
+    BOOST_TEST(data(id).updating.starts_with("me "));  // unfinished, so nobody mistakes it for done
     // Already marked EXPIRED: the redelivery still brings the card up to date.
     REQUIRE_CALL(messenger, update("alice@x.example", "m1", _, _, _))
         .WITH(hasStatus(_3, "EXPIRED")).RETURN(absl::OkStatus());
     BOOST_TEST(handler.redeliver(id).ok());
+    BOOST_TEST(data(id).updating.empty());
+}
+
+// Found by the chaos soak: a replica recorded APPROVED and was killed before updating the
+// cards; the other replica saw APPROVED already recorded and did nothing, so the cards stayed
+// PENDING for good.
+BOOST_FIXTURE_TEST_CASE(cards_a_dead_replica_left_unfinished_are_finished_after_its_lease, Fixture) {
+    auto r = auth.create("carol", {"dev"});
+    const auto id = r.metadata().name();
+    {
+        REQUIRE_CALL(messenger, post(_, _, _, _)).RETURN(std::string("m1"));
+        BOOST_TEST(handler.onRequest(r).ok());
+    }
+    auto approved = auth.review(id, "bob", types::APPROVED);
+    // What the dead replica left: the resolution recorded, its update marker still there.
+    auto d = data(id);
+    d.resolution = "APPROVED";
+    d.updating = "other " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               (clock.now() + 45s).time_since_epoch()).count());
+    BOOST_REQUIRE(auth.updatePluginData(id, plugin::encodePluginData(d), {}).ok());
+    retries.clear();
+    {
+        FORBID_CALL(messenger, update(_, _, _, _, _));  // its lease is live: not ours yet
+        BOOST_TEST(handler.onRequest(approved).ok());
+    }
+    BOOST_REQUIRE(retries.size() == 1u);
+    BOOST_TEST((retries[0].second > 45s && retries[0].second <= 46s));
+    clock.advance(46s);
+    REQUIRE_CALL(messenger, update("alice@x.example", "m1", _, _, _))
+        .WITH(hasStatus(_3, "APPROVED")).RETURN(absl::OkStatus());
+    BOOST_TEST(handler.redeliver(id).ok());
+    BOOST_TEST(data(id).updating.empty());
+}
+
+// Found by the chaos soak: the replica holding the claim died before posting, the request was
+// approved, and no one ever posted the missing cards.
+BOOST_FIXTURE_TEST_CASE(cards_a_dead_poster_never_sent_are_sent_with_the_final_state, Fixture) {
+    auto r = auth.create("carol", {"dev"});
+    const auto id = r.metadata().name();
+    auto d = plugin::PluginData{};
+    d.user = "carol";
+    d.recipients = {"alice@x.example"};
+    d.hasRecipients = true;
+    d.claim = "other " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            (clock.now() + 45s).time_since_epoch()).count());
+    BOOST_REQUIRE(auth.updatePluginData(id, plugin::encodePluginData(d), {}).ok());
+    auto approved = auth.review(id, "bob", types::APPROVED);
+    BOOST_TEST(handler.onRequest(approved).ok());
+    BOOST_TEST(data(id).resolution == "APPROVED");
+    BOOST_REQUIRE(!retries.empty());
+    clock.advance(retries.back().second);
+    BOOST_TEST(handler.redeliver(id).ok());  // the claim is still live: come back at its end
+    BOOST_TEST((retries.back().second > 35s && retries.back().second <= 46s));
+    clock.advance(retries.back().second);
+    REQUIRE_CALL(messenger, post("alice@x.example", _, _, _))
+        .WITH(hasStatus(_2, "APPROVED")).RETURN(std::string("m1"));
+    BOOST_TEST(handler.redeliver(id).ok());
+    BOOST_TEST(data(id).messages.size() == 1u);
+    BOOST_TEST(data(id).claim.empty());
 }
 
 BOOST_FIXTURE_TEST_CASE(another_replicas_live_claim_is_respected, Fixture) {
