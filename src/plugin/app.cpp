@@ -429,7 +429,9 @@ void App::Impl::catchUpOnce() {
     }
     size_t gone = 0;
     for (const auto& [id, map] : *data) {
-        if (!live.count(id) && decodePluginData(map).resolution.empty()) {
+        // Gone while we were away, or gone with its cards' update cut short by a crash.
+        const PluginData d = decodePluginData(map);
+        if (!live.count(id) && (d.resolution.empty() || !d.updating.empty())) {
             proto::Event ev;
             ev.set_type(proto::DELETE);
             ev.mutable_resourceheader()->set_kind("access_request");

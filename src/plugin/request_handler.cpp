@@ -353,15 +353,21 @@ absl::Status RequestHandler::onPending(const types::AccessRequestV3& req, std::s
 
 absl::Status RequestHandler::deliver(const types::AccessRequestV3& req, const PluginData& data, Stored stored,
                                      const std::string& lease, std::stop_token stop) {
-    const std::string id = req.metadata().name();
+    Rendered r{teams::buildActivity(cardFor(req)), req.spec().reviews_size(), req.spec().state() == types::PENDING,
+               teleport::fromProtoTime(req.spec().created())};
+    return deliver(req.metadata().name(), r, data, std::move(stored), lease, stop);
+}
+
+absl::Status RequestHandler::deliver(const std::string& id, const Rendered& rendered, const PluginData& data,
+                                     Stored stored, const std::string& lease, std::stop_token stop) {
     const auto missing = missingRecipients(data);
-    const int renderedReviews = req.spec().reviews_size();
-    const bool renderedPending = req.spec().state() == types::PENDING;
+    const int renderedReviews = rendered.reviews;
+    const bool renderedPending = rendered.pending;
     // The request moved on while we were posting: the new cards need the newer state.
     auto movedOn = [&](const PluginData& d) {
         return d.reviewsCount > renderedReviews || (renderedPending && !d.resolution.empty());
     };
-    const std::string activity = teams::buildActivity(cardFor(req));
+    const std::string& activity = rendered.activity;
     const auto deadline = clock_.steadyNow() + settings_.recipientDeadline;
     std::mutex recordMu;  // guards the fields below: one plugin-data write at a time from this fan-out
     std::vector<std::string> failed;
@@ -387,8 +393,8 @@ absl::Status RequestHandler::deliver(const types::AccessRequestV3& req, const Pl
             }
             ++stats_.cardsPosted;
             if (notificationLatency_) {
-                if (auto created = teleport::fromProtoTime(req.spec().created())) {
-                    notificationLatency_->observe(clock_.now() - *created);
+                if (rendered.created) {
+                    notificationLatency_->observe(clock_.now() - *rendered.created);
                 }
             }
             StoredMessage msg{*result, common::formatUtcWith(clock_.now(), "%d %b %y %H:%M UTC"), rid};
@@ -585,6 +591,9 @@ absl::Status RequestHandler::onDeleted(const std::string& id, std::stop_token st
         return followUp(id, stored, stop);
     }
     common::logInfo("access request expired", {{"request", id}});
+    if ((*won)->hasRecipients && !missingRecipients(**won).empty()) {
+        scheduleRedelivery(id);  // cards never posted get the final state too
+    }
     if (auto r = refresh(id, (*won)->messages, stop); !r.ok()) {
         return r;
     }
@@ -636,6 +645,19 @@ absl::Status RequestHandler::followUp(const std::string& id, const Stored& store
     return finishUpdate(id, d, stop);
 }
 
+teams::CardData RequestHandler::cardFromPluginData(const std::string& id, const PluginData& d) const {
+    teams::CardData c;
+    c.requestId = id;
+    c.cluster = settings_.clusterName;
+    c.user = d.user;
+    c.roles = d.roles;
+    c.resources = d.resources;
+    c.reason = d.requestReason;
+    c.resolveReason = d.resolveReason;
+    c.status = d.resolution.empty() ? CardStatus::Expired : statusFor(d.resolution);
+    return c;
+}
+
 absl::Status RequestHandler::refresh(const std::string& id, const std::vector<StoredMessage>& messages,
                                      std::stop_token stop) {
     if (messages.empty()) {
@@ -653,17 +675,8 @@ absl::Status RequestHandler::refresh(const std::string& id, const std::vector<St
         if (!raw.ok()) {
             return raw.status();
         }
-        PluginData d = raw->has_value() ? decodePluginData(**raw) : PluginData{};
-        teams::CardData c;
-        c.requestId = id;
-        c.cluster = settings_.clusterName;
-        c.user = d.user;
-        c.roles = d.roles;
-        c.resources = d.resources;
-        c.reason = d.requestReason;
-        c.resolveReason = d.resolveReason;
-        c.status = d.resolution.empty() ? CardStatus::Expired : statusFor(d.resolution);
-        activity = teams::buildActivity(c);
+        const PluginData d = raw->has_value() ? decodePluginData(**raw) : PluginData{};
+        activity = teams::buildActivity(cardFromPluginData(id, d));
     }
     if (!updateAll(id, messages, activity, stop)) {
         return absl::UnavailableError("some cards of " + id + " are not updated yet");
@@ -793,6 +806,12 @@ absl::Status RequestHandler::redeliver(const std::string& id, std::stop_token st
         if (raw->has_value()) {
             PluginData d = decodePluginData(**raw);
             if (!d.resolution.empty()) {
+                // Cards never posted (their poster died first) still get the final state,
+                // rendered from what plugin data remembers of the request.
+                Rendered r{teams::buildActivity(cardFromPluginData(id, d)), d.reviewsCount, false, std::nullopt};
+                if (auto s = deliverMissing(id, d, r, stop); !s.ok()) {
+                    return s;
+                }
                 return finishUpdate(id, d, stop);
             }
         }
@@ -814,35 +833,44 @@ absl::Status RequestHandler::redeliver(const std::string& id, std::stop_token st
     if (d.resolution.empty()) {
         return onResolved(**req, stop);
     }
-    if (d.hasRecipients && !missingRecipients(d).empty()) {
-        if (heldByOther(d.claim)) {
-            scheduleRedeliveryIn(id, leaseLeft(d.claim) + std::chrono::seconds(1));
-        } else {
-            const std::string lease = newLease();
-            Stored stored;
-            auto claimed = casUpdate(
-                id,
-                [&](const std::optional<PluginData>& old) -> std::optional<PluginData> {
-                    if (!old || heldByOther(old->claim) || missingRecipients(*old).empty()) {
-                        return std::nullopt;
-                    }
-                    PluginData c = *old;
-                    c.claim = lease;
-                    return c;
-                },
-                stop, nullptr, &stored);
-            if (!claimed.ok()) {
-                scheduleRedelivery(id);
-                return claimed.status();
-            }
-            if (claimed->has_value()) {
-                if (auto s = deliver(**req, **claimed, stored, lease, stop); !s.ok()) {
-                    return s;
-                }
-            }
-        }
+    Rendered r{teams::buildActivity(cardFor(**req)), (*req)->spec().reviews_size(), false,
+               teleport::fromProtoTime((*req)->spec().created())};
+    if (auto s = deliverMissing(id, d, r, stop); !s.ok()) {
+        return s;
     }
     return finishUpdate(id, d, stop);
+}
+
+absl::Status RequestHandler::deliverMissing(const std::string& id, const PluginData& d, const Rendered& rendered,
+                                            std::stop_token stop) {
+    if (!d.hasRecipients || missingRecipients(d).empty()) {
+        return absl::OkStatus();
+    }
+    if (heldByOther(d.claim)) {
+        scheduleRedeliveryIn(id, leaseLeft(d.claim) + std::chrono::seconds(1));
+        return absl::OkStatus();
+    }
+    const std::string lease = newLease();
+    Stored stored;
+    auto claimed = casUpdate(
+        id,
+        [&](const std::optional<PluginData>& old) -> std::optional<PluginData> {
+            if (!old || heldByOther(old->claim) || missingRecipients(*old).empty()) {
+                return std::nullopt;
+            }
+            PluginData c = *old;
+            c.claim = lease;
+            return c;
+        },
+        stop, nullptr, &stored);
+    if (!claimed.ok()) {
+        scheduleRedelivery(id);
+        return claimed.status();
+    }
+    if (!claimed->has_value()) {
+        return absl::OkStatus();
+    }
+    return deliver(id, rendered, **claimed, stored, lease, stop);
 }
 
 }  // namespace tmsteams::plugin

@@ -81,8 +81,22 @@ private:
                                                         Stored* stored = nullptr);
     absl::Status onPending(const types::AccessRequestV3& request, std::stop_token stop);
     absl::Status onResolved(const types::AccessRequestV3& request, std::stop_token stop);
+    // A card as posted, and what it showed (to tell whether the request moved on meanwhile).
+    struct Rendered {
+        std::string activity;
+        int reviews = 0;
+        bool pending = false;
+        std::optional<std::chrono::system_clock::time_point> created;  // for the latency metric
+    };
     absl::Status deliver(const types::AccessRequestV3& request, const PluginData& data, Stored stored,
                          const std::string& lease, std::stop_token stop);
+    absl::Status deliver(const std::string& id, const Rendered& rendered, const PluginData& data, Stored stored,
+                         const std::string& lease, std::stop_token stop);
+    // Claims and posts the cards of a resolved or gone request that were never posted.
+    absl::Status deliverMissing(const std::string& id, const PluginData& data, const Rendered& rendered,
+                                std::stop_token stop);
+    // The card of a request that no longer exists, from what plugin data remembers.
+    teams::CardData cardFromPluginData(const std::string& id, const PluginData& data) const;
     absl::Status updateReviews(const types::AccessRequestV3& request, std::stop_token stop);
     // Re-renders from the current truth (the request, else plugin data) and updates `messages`.
     absl::Status refresh(const std::string& id, const std::vector<StoredMessage>& messages, std::stop_token stop);

@@ -26,6 +26,16 @@ struct Tracked {
     std::set<std::string> conversations;  // where a card must be
 };
 
+struct Pending {
+    std::string id;
+    Clock::time_point created;
+};
+
+// Every request lives at least this long before it is resolved, deleted or expires. Teleport
+// keeps no trace of a request that comes and goes entirely while no replica is connected, so
+// nothing could announce it; the chaos below never keeps both replicas away this long.
+constexpr auto MinLifetime = std::chrono::seconds(20);
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -68,7 +78,7 @@ int main(int argc, char** argv) {
     };
 
     std::map<std::string, Tracked> requests;
-    std::vector<std::string> pending;
+    std::vector<Pending> pending;
     int kills = 0, authRestarts = 0, faults = 0;
     auto end = Clock::now() + duration;
     auto nextChaos = Clock::now() + 3s;
@@ -83,7 +93,7 @@ int main(int argc, char** argv) {
                 extra.insert(extra.end(), {"--reviewers", ErinMail});
             }
             if (shortTtl) {
-                extra.insert(extra.end(), {"--ttl", "10s"});
+                extra.insert(extra.end(), {"--ttl", std::to_string(MinLifetime.count() + 10) + "s"});
             }
             auto r = env.auth().tctl([&] {
                 std::vector<std::string> args = {"request", "create", "carol", "--roles", editor ? "editor" : "auditor"};
@@ -105,14 +115,18 @@ int main(int argc, char** argv) {
                 t.finalState = shortTtl ? "EXPIRED" : "PENDING";
                 requests[id] = t;
                 if (!shortTtl) {
-                    pending.push_back(id);
+                    pending.push_back({id, Clock::now()});
                 }
             }
         }
-        // Resolve some pending ones, a few seconds after creation at the earliest.
-        if (pending.size() > 3 && chance(60)) {
-            size_t k = rng() % (pending.size() - 3);
-            std::string id = pending[k];
+        // Resolve some pending ones that have lived long enough.
+        size_t old = 0;
+        while (old < pending.size() && Clock::now() - pending[old].created >= MinLifetime) {
+            ++old;
+        }
+        if (old > 0 && chance(60)) {
+            size_t k = rng() % old;
+            std::string id = pending[k].id;
             int what = int(rng() % 5);
             std::vector<std::string> args;
             std::string state;

@@ -218,6 +218,26 @@ BOOST_FIXTURE_TEST_CASE(cards_a_dead_poster_never_sent_are_sent_with_the_final_s
     BOOST_TEST(data(id).claim.empty());
 }
 
+BOOST_FIXTURE_TEST_CASE(a_request_that_expired_before_its_poster_recovered_still_gets_expired_cards, Fixture) {
+    auto r = auth.create("carol", {"dev"});
+    const auto id = r.metadata().name();
+    auto d = plugin::PluginData{};
+    d.user = "carol";
+    d.roles = {"dev"};
+    d.requestReason = "because";
+    d.recipients = {"alice@x.example"};
+    d.hasRecipients = true;
+    d.claim = "other 1";  // long expired
+    BOOST_REQUIRE(auth.updatePluginData(id, plugin::encodePluginData(d), {}).ok());
+    BOOST_TEST(auth.store.remove(id).ok());
+    BOOST_TEST(handler.onDeleted(id).ok());
+    BOOST_REQUIRE(!retries.empty());
+    REQUIRE_CALL(messenger, post("alice@x.example", _, _, _))
+        .WITH(hasStatus(_2, "EXPIRED") && _2.find("because") != std::string::npos).RETURN(std::string("m1"));
+    BOOST_TEST(handler.redeliver(id).ok());
+    BOOST_TEST(data(id).messages.size() == 1u);
+}
+
 BOOST_FIXTURE_TEST_CASE(another_replicas_live_claim_is_respected, Fixture) {
     auto r = auth.create("carol", {"dev"});
     const auto id = r.metadata().name();
