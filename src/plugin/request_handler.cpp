@@ -787,6 +787,15 @@ absl::Status RequestHandler::redeliver(const std::string& id, std::stop_token st
         std::lock_guard lock(retryMu_);
         retryPending_.erase(id);
     }
+    auto s = redeliverNow(id, stop);
+    std::lock_guard lock(retryMu_);
+    if (s.ok() && !retryPending_.count(id)) {
+        retryAttempts_.erase(id);  // all done: a later failure starts the backoff afresh
+    }
+    return s;
+}
+
+absl::Status RequestHandler::redeliverNow(const std::string& id, std::stop_token stop) {
     if (auto s = recordUnrecorded(id, stop); !s.ok()) {
         return s;
     }

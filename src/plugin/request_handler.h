@@ -110,6 +110,7 @@ private:
     // When another writer got there first: finish what it left halfway, and come back for
     // cards still missing.
     absl::Status followUp(const std::string& id, const Stored& stored, std::stop_token stop);
+    absl::Status redeliverNow(const std::string& id, std::stop_token stop);
     void scheduleRedelivery(const std::string& id);  // with backoff
     void scheduleRedeliveryIn(const std::string& id, std::chrono::milliseconds delay);
     // Cards posted whose record failed (Teleport unreachable) wait here and are written before

@@ -44,17 +44,26 @@ int main(int argc, char** argv) {
     setenv("FAKE_MSGRAPH", SOAK_FAKE_MSGRAPH, 0);
     setenv("TELEPORT_MSTEAMS", SOAK_DAEMON, 0);
     auto duration = 120s;
+    auto settleLimit = 120s;  // how long the end state may take to converge
     unsigned seed = std::random_device{}();
-    for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        if (a == "--duration" && i + 1 < argc) {
-            duration = std::chrono::seconds(std::stoi(argv[++i]));
-        } else if (a == "--seed" && i + 1 < argc) {
-            seed = static_cast<unsigned>(std::stoul(argv[++i]));
-        } else {
-            std::cerr << "usage: soak [--duration SECONDS] [--seed N]\n";
-            return 2;
+    const char* usage = "usage: soak [--duration SECONDS] [--settle SECONDS] [--seed N]\n";
+    try {
+        for (int i = 1; i < argc; ++i) {
+            std::string a = argv[i];
+            if (a == "--duration" && i + 1 < argc) {
+                duration = std::chrono::seconds(std::stoi(argv[++i]));
+            } else if (a == "--settle" && i + 1 < argc) {
+                settleLimit = std::chrono::seconds(std::stoi(argv[++i]));
+            } else if (a == "--seed" && i + 1 < argc) {
+                seed = static_cast<unsigned>(std::stoul(argv[++i]));
+            } else {
+                std::cerr << usage;
+                return 2;
+            }
         }
+    } catch (const std::exception&) {
+        std::cerr << usage;
+        return 2;
     }
     std::mt19937 rng(seed);
     auto chance = [&](int percent) { return int(rng() % 100) < percent; };
@@ -191,7 +200,7 @@ int main(int argc, char** argv) {
     std::cout << "soak: " << requests.size() << " requests, " << kills << " daemon kills, " << authRestarts
               << " Auth restarts, " << faults << " chaos events; converging" << std::endl;
     int lost = 0, stale = 0, duplicates = 0;
-    auto settle = Clock::now() + 120s;
+    auto settle = Clock::now() + settleLimit;
     for (;;) {
         lost = stale = duplicates = 0;
         std::map<std::pair<std::string, std::string>, std::vector<std::string>> seen;  // (request, conv) -> statuses
