@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "bot_signer.h"
 #include "directory.h"
 #include "throttle.h"
 
@@ -129,7 +130,16 @@ public:
     // `catalog`, also the catalog and installations.
     void reset(bool catalog);
 
+    // Teams calling the bot (card actions): the keys that sign those calls, and the defaults
+    // of /_fake/invoke. Set before serving; read without the mutex.
+    const BotSigner& signer() const { return signer_; }
+    std::string scheme = "http";  // how clients reach this fake
+    std::string botEndpoint;      // the bot's messaging endpoint, e.g. https://127.0.0.1:8443/api/messages
+    std::string botEndpointCa;    // CA file that signs its certificate
+    std::string botAppId;         // the audience of the tokens; default: the first catalog app's bot
+
 private:
+    BotSigner signer_;
     Directory directory_;
     std::chrono::seconds tokenTtl_;
     std::map<std::string, TokenInfo> tokens_;

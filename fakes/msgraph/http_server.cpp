@@ -77,12 +77,14 @@ public:
         }
         Poco::StreamCopier::copyToString(req.stream(), ex.body);
         ex.routeKey = classifyRoute(ex);
+        const bool ours = ex.routeKey == "control" || ex.routeKey == "view" || ex.routeKey == "invoke" ||
+                          ex.routeKey == "botauth";
 
         std::optional<Fault> fault;
         std::chrono::milliseconds latency{0};
         {
             std::lock_guard lock(state_.mutex());
-            if (ex.routeKey != "control" && ex.routeKey != "view") {
+            if (!ours) {
                 fault = state_.takeFault(ex.routeKey, botConversation(ex));
                 latency = state_.latencyFor(ex.routeKey);
             }
@@ -101,7 +103,9 @@ public:
             impl.socket().close();
             return;
         }
-        {
+        if (ex.routeKey == "invoke") {
+            handleInvoke(ex, state_);  // takes the mutex itself, briefly: the bot may call back
+        } else {
             std::lock_guard lock(state_.mutex());
             try {
                 if (fault) {
@@ -116,17 +120,19 @@ public:
                     handleControl(ex, state_);
                 } else if (ex.routeKey == "view") {
                     handleView(ex, state_, assetsDir_);
+                } else if (ex.routeKey == "botauth") {
+                    handleBotAuth(ex, state_);
                 } else {
                     graphError(ex, 404, "NotFound", "No such endpoint: " + ex.method + " " + ex.rawPath);
                 }
             } catch (const std::exception& e) {
                 graphError(ex, 500, "UnknownError", std::string("fake failed: ") + e.what());
             }
-            if (ex.routeKey != "control" && ex.routeKey != "view") {
+            if (!ours) {
                 state_.count(ex.routeKey, ex.status);
             }
         }
-        if (ex.routeKey != "control" && ex.routeKey != "view") {
+        if (!ours) {
             common::logInfo("http", {{"method", ex.method},
                                      {"path", ex.rawPath},
                                      {"route", ex.routeKey},

@@ -47,6 +47,11 @@ options:
   --catalog-app ID=BOT publish an app (manifest id ID, bot BOT) to the org catalog at start,
                        as a Teams admin upload would; repeatable
   --install-for-team TEAM  install the --catalog-app apps in TEAM too (as an owner would)
+  --bot-endpoint URL   the bot's messaging endpoint, where card actions (POST /_fake/invoke
+                       and the browser view's buttons) are sent; its tokens are signed with
+                       keys published at /v1/.well-known/openidconfiguration
+  --bot-endpoint-ca FILE  CA that signs the bot endpoint's certificate
+  --bot-app-id ID      audience of those tokens (default: the first catalog app's bot)
 )";
 
 }  // namespace
@@ -56,6 +61,7 @@ int main(int argc, char** argv) {
     std::string directoryPath = FAKE_MSGRAPH_DEFAULT_DIRECTORY;
     std::string assets = FAKE_MSGRAPH_DEFAULT_ASSETS;
     std::string tlsDir;
+    std::string botEndpoint, botEndpointCa, botAppId;
     long tokenTtl = 3599;
     int appRps = 30;
     bool throttle = true;
@@ -78,6 +84,12 @@ int main(int argc, char** argv) {
                 directoryPath = value();
             } else if (a == "--tls-dir") {
                 tlsDir = value();
+            } else if (a == "--bot-endpoint") {
+                botEndpoint = value();
+            } else if (a == "--bot-endpoint-ca") {
+                botEndpointCa = value();
+            } else if (a == "--bot-app-id") {
+                botAppId = value();
             } else if (a == "--token-ttl") {
                 tokenTtl = std::stol(value());
             } else if (a == "--app-rps") {
@@ -137,6 +149,10 @@ int main(int argc, char** argv) {
     if (latencyMs > 0) {
         state.setLatency("any", std::chrono::milliseconds(latencyMs));
     }
+    state.botEndpoint = botEndpoint;
+    state.botEndpointCa = botEndpointCa;
+    state.botAppId = botAppId;
+    state.scheme = tlsDir.empty() ? "http" : "https";
 
     sigset_t sigs;
     sigemptyset(&sigs);

@@ -7,7 +7,13 @@ namespace tmsteams::fakegraph {
 
 std::string classifyRoute(const Exchange& ex) {
     if (ex.seg(0) == "_fake") {
+        if (ex.seg(1) == "invoke") {
+            return "invoke";
+        }
         return ex.seg(1) == "assets" ? "view" : "control";
+    }
+    if (ex.seg(0) == "v1" && ex.seg(1) == ".well-known") {
+        return "botauth";
     }
     if (ex.segments.empty() || (ex.segments.size() == 1 && ex.seg(0) == "index.html")) {
         return "view";

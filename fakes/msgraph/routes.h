@@ -21,6 +21,11 @@ void handleBot(Exchange& ex, FakeState& state);      // bot_routes.cpp
 void handleControl(Exchange& ex, FakeState& state);  // control_routes.cpp
 void handleView(Exchange& ex, FakeState& state, const std::string& assetsDir);  // browser_view.cpp
 
+// Teams calling the bot: Bot Framework OpenID metadata and keys (under the mutex), and
+// /_fake/invoke, which sends a signed card action to the bot (without it: the bot may call us).
+void handleBotAuth(Exchange& ex, FakeState& state);  // invoke_routes.cpp
+void handleInvoke(Exchange& ex, FakeState& state);   // invoke_routes.cpp
+
 // Publishes an app package (zip) to the catalog, as a Teams admin upload does.
 void publishAppPackage(Exchange& ex, FakeState& state);  // graph_routes.cpp
 

@@ -83,8 +83,8 @@ std::string callerUser(const grpc::ServerContext& ctx) {
 }
 
 FakeAuthService::FakeAuthService(ClusterInfo cluster, RequestStore& store, WatchHub& hub,
-                                 const Rbac& rbac, FaultState& faults)
-    : cluster_(std::move(cluster)), store_(store), hub_(hub), rbac_(rbac), faults_(faults) {}
+                                 const Rbac& rbac, FaultState& faults, const UserDirectory& people)
+    : cluster_(std::move(cluster)), store_(store), hub_(hub), rbac_(rbac), faults_(faults), people_(people) {}
 
 void FakeAuthService::applyDelay() const {
     if (uint32_t d = faults_.delayMs.load()) {
@@ -262,10 +262,20 @@ grpc::Status FakeAuthService::SubmitAccessReview(grpc::ServerContext* ctx,
                                                  types::AccessRequestV3* resp) {
     RpcLog log("SubmitAccessReview", *ctx, req->requestid());
     applyDelay();
+    types::AccessReviewSubmission sub = *req;
     if (!rbac_.allowed(log.user(), Action::WriteAccessRequests)) {
-        return log.done(denied(log.user(), "review access_request"));
+        // A plugin may submit on a person's behalf (review_requests.submit_for_users); the
+        // person's own permission to review decides, as in Teleport.
+        if (!rbac_.allowed(log.user(), Action::SubmitReviewForUsers)) {
+            return log.done(denied(log.user(), "review access_request"));
+        }
+        if (!people_.mayReview(sub.review().author())) {
+            return log.done(grpc::Status(grpc::PERMISSION_DENIED, "user \"" + sub.review().author() +
+                                                                      "\" is not allowed to review this request"));
+        }
+        sub.mutable_review()->set_submittedby(log.user());
     }
-    auto reviewed = store_.submitReview(*req, Clock::now());
+    auto reviewed = store_.submitReview(sub, Clock::now());
     if (!reviewed.ok()) {
         return log.done(toGrpc(reviewed.status()));
     }
@@ -282,6 +292,45 @@ grpc::Status FakeAuthService::DeleteAccessRequest(grpc::ServerContext* ctx,
         return log.done(denied(log.user(), "delete access_request"));
     }
     return log.done(toGrpc(store_.remove(req->id())));
+}
+
+grpc::Status FakeUsersService::GetUser(grpc::ServerContext* ctx, const teleport::users::v1::GetUserRequest* req,
+                                       teleport::users::v1::GetUserResponse* resp) {
+    RpcLog log("GetUser", *ctx, req->name());
+    if (!rbac_.allowed(log.user(), Action::ReadUsers)) {
+        return log.done(denied(log.user(), "read user"));
+    }
+    const Person* p = people_.find(req->name());
+    if (!p) {
+        return log.done(grpc::Status(grpc::NOT_FOUND, "user \"" + req->name() + "\" is not found"));
+    }
+    *resp->mutable_user() = people_.toProto(*p);
+    return log.done(grpc::Status::OK);
+}
+
+grpc::Status FakeUsersService::ListUsers(grpc::ServerContext* ctx, const teleport::users::v1::ListUsersRequest* req,
+                                         teleport::users::v1::ListUsersResponse* resp) {
+    RpcLog log("ListUsers", *ctx, req->page_token());
+    if (!rbac_.allowed(log.user(), Action::ReadUsers)) {
+        return log.done(denied(log.user(), "list user"));
+    }
+    size_t start = 0;
+    if (!req->page_token().empty()) {
+        try {
+            start = std::stoul(req->page_token());
+        } catch (const std::exception&) {
+            return log.done(grpc::Status(grpc::INVALID_ARGUMENT, "bad page token"));
+        }
+    }
+    const size_t size = req->page_size() > 0 ? static_cast<size_t>(req->page_size()) : 100;
+    const auto& all = people_.all();
+    for (size_t i = start; i < all.size() && i < start + size; ++i) {
+        *resp->add_users() = people_.toProto(all[i]);
+    }
+    if (start + size < all.size()) {
+        resp->set_next_page_token(std::to_string(start + size));
+    }
+    return log.done(grpc::Status::OK);
 }
 
 FakeControlService::FakeControlService(RequestStore& store, WatchHub& hub, const Rbac& rbac,

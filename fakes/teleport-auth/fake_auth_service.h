@@ -8,6 +8,8 @@
 #include "authservice.grpc.pb.h"
 #include "fake_control.grpc.pb.h"
 #include "rbac.h"
+#include "user_directory.h"
+#include "users_service.grpc.pb.h"
 #include "request_store.h"
 #include "watch_hub.h"
 
@@ -30,7 +32,7 @@ struct FaultState {
 class FakeAuthService final : public proto::AuthService::Service {
 public:
     FakeAuthService(ClusterInfo cluster, RequestStore& store, WatchHub& hub, const Rbac& rbac,
-                    FaultState& faults);
+                    FaultState& faults, const UserDirectory& people);
 
     // proto::AuthService::Service
     grpc::Status Ping(grpc::ServerContext* ctx, const proto::PingRequest* req,
@@ -67,6 +69,22 @@ private:
     WatchHub& hub_;
     const Rbac& rbac_;
     FaultState& faults_;
+    const UserDirectory& people_;
+};
+
+// teleport.users.v1.UsersService: the people of the fake cluster.
+class FakeUsersService final : public teleport::users::v1::UsersService::Service {
+public:
+    FakeUsersService(const UserDirectory& people, const Rbac& rbac) : people_(people), rbac_(rbac) {}
+
+    grpc::Status GetUser(grpc::ServerContext* ctx, const teleport::users::v1::GetUserRequest* req,
+                         teleport::users::v1::GetUserResponse* resp) override;
+    grpc::Status ListUsers(grpc::ServerContext* ctx, const teleport::users::v1::ListUsersRequest* req,
+                           teleport::users::v1::ListUsersResponse* resp) override;
+
+private:
+    const UserDirectory& people_;
+    const Rbac& rbac_;
 };
 
 class FakeControlService final : public teleportfake::FakeControl::Service {

@@ -37,8 +37,12 @@ options:
   --server-version SEMVER   reported by Ping (default 16.4.0)
   --proxy-public-addr ADDR  reported by Ping (default teleport.example.com:443)
   --no-advanced-workflows   Ping reports AdvancedAccessWorkflows = false
-  --user NAME=ROLE          a Teleport user with role admin, plugin or none (repeatable;
-                            default: admin=admin and teleport-msteams=plugin)
+  --user NAME=ROLE          a Teleport user with credentials and role admin, plugin,
+                            plugin-review (plugin + read users + review_requests.submit_for_users)
+                            or none (repeatable; default: admin=admin and teleport-msteams=plugin)
+  --person NAME[:ROLES][:TRAIT=VALUE,...]
+                            a user without credentials, for GetUser/ListUsers; role "reviewer"
+                            may review (repeatable), e.g. dave:reviewer:msteams_uid=AAD-ID
   --client-cert-ttl SECONDS validity of newly issued client certificates (default 1 year;
                             negative issues an already expired certificate)
   --delay-ms N              delay every AuthService response by N ms
@@ -60,6 +64,7 @@ struct Options {
     std::string stateDir;
     ClusterInfo cluster{"fake.teleport.local", "16.4.0", "teleport.example.com:443", true};
     std::vector<std::pair<std::string, Role>> users;
+    UserDirectory people;
     long clientCertTtl = 365L * 24 * 3600;
     uint32_t delayMs = 0;
     uint32_t failUpdates = 0;
@@ -101,6 +106,12 @@ bool parseArgs(int argc, char** argv, Options& o) {
                 return false;
             }
             o.users.emplace_back(v.substr(0, eq), role);
+        } else if (a == "--person") {
+            std::string v = value();
+            if (!o.people.add(v)) {
+                std::cerr << "fake-teleport-auth: --person wants NAME[:ROLE,...][:TRAIT=VALUE,...], got " << v << "\n";
+                return false;
+            }
         } else if (a == "--client-cert-ttl") {
             o.clientCertTtl = std::stol(value());
         } else if (a == "--delay-ms") {
@@ -221,7 +232,8 @@ int main(int argc, char** argv) {
             }).detach();
         }
     };
-    FakeAuthService auth(opts.cluster, store, hub, rbac, faults);
+    FakeAuthService auth(opts.cluster, store, hub, rbac, faults, opts.people);
+    FakeUsersService users(opts.people, rbac);
     FakeControlService control(store, hub, rbac, faults, refuse);
 
     // Signals end the process cleanly: close watchers, stop the server.
@@ -262,6 +274,7 @@ int main(int argc, char** argv) {
         int port = 0;
         builder.AddListeningPort(listen, grpc::SslServerCredentials(ssl), &port);
         builder.RegisterService(&auth);
+        builder.RegisterService(&users);
         builder.RegisterService(&control);
         std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
         if (!server || port == 0) {

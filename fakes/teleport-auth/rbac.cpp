@@ -8,6 +8,8 @@ bool parseRole(std::string_view text, Role& out) {
         out = Role::Admin;
     } else if (text == "plugin") {
         out = Role::Plugin;
+    } else if (text == "plugin-review") {
+        out = Role::PluginReviewer;
     } else if (text == "none") {
         out = Role::None;
     } else {
@@ -22,6 +24,8 @@ const char* roleName(Role r) {
         return "admin";
     case Role::Plugin:
         return "plugin";
+    case Role::PluginReviewer:
+        return "plugin-review";
     case Role::None:
         return "none";
     }
@@ -37,6 +41,10 @@ bool Rbac::allowed(const std::string& user, Action action) const {
     case Role::Admin:
         return true;
     case Role::Plugin:
+    case Role::PluginReviewer:
+        if (action == Action::ReadUsers || action == Action::SubmitReviewForUsers) {
+            return it->second == Role::PluginReviewer;
+        }
         return action == Action::Ping || action == Action::WatchAccessRequests ||
                action == Action::ReadAccessRequests || action == Action::ReadPluginData ||
                action == Action::UpdatePluginData;

@@ -10,6 +10,7 @@ namespace tmsteams::fakeauth {
 enum class Role {
     Admin,   // everything, including the fake's control RPCs
     Plugin,  // access_request list/read, access_plugin_data update: what the msteams role grants
+    PluginReviewer,  // Plugin, plus user read and review_requests.submit_for_users
     None,    // authenticated, but may only Ping
 };
 
@@ -20,10 +21,12 @@ enum class Action {
     WriteAccessRequests,  // create, review, set state, delete
     ReadPluginData,
     UpdatePluginData,
+    ReadUsers,
+    SubmitReviewForUsers,  // review_requests.submit_for_users: reviews authored by others
     Control,
 };
 
-// Parses "admin", "plugin" or "none".
+// Parses "admin", "plugin", "plugin-review" or "none".
 bool parseRole(std::string_view text, Role& out);
 const char* roleName(Role r);
 

@@ -17,6 +17,7 @@
 #include "plugin/keyed_executor.h"
 #include "plugin/ms_api_stack.h"
 #include "plugin/request_handler.h"
+#include "plugin/review_server.h"
 #include "plugin/status_server.h"
 #include "teams/teams_messenger.h"
 #include "teleport/alpn_tunnel.h"
@@ -151,6 +152,10 @@ struct App::Impl {
     std::unique_ptr<RetryTimer> retries;
     std::unique_ptr<RequestHandler> handler;
     std::unique_ptr<StatusServer> status;
+    std::string pluginUser;  // our Teleport user (certificate CN)
+    std::unique_ptr<msapi::BotAuthenticator> botAuth;
+    std::unique_ptr<ReviewHandler> reviews;
+    std::unique_ptr<ReviewServer> reviewServer;
     std::jthread catchUp;
     std::jthread maintenance;
 
@@ -169,6 +174,7 @@ struct App::Impl {
     void preload();
     void dispatch(const proto::Event& ev);
     void catchUpOnce();
+    int startReviewEndpoint();
     void retryIfTransient(const std::string& id, const absl::Status& s);
     int watchLoop();
     void cancelStream();
@@ -246,6 +252,7 @@ int App::Impl::connectTeleport(proto::PingResponse& ping) {
         return fail("the Teleport server reports version \"" + ping.serverversion() +
                     "\": version 8.0.0 or newer is required");
     }
+    pluginUser = cert->commonName;
     common::logInfo("connected to Teleport", {{"cluster", ping.clustername()},
                                               {"version", ping.serverversion()},
                                               {"user", cert->commonName},
@@ -405,6 +412,29 @@ void App::Impl::dispatch(const proto::Event& ev) {
     } else if (ev.type() != proto::INIT) {
         common::logWarn("ignoring unexpected watch event", {{"type", proto::Operation_Name(ev.type())}});
     }
+}
+
+// [review]: the HTTPS bot endpoint where Teams delivers Approve, Deny and refresh actions.
+int App::Impl::startReviewEndpoint() {
+    const auto& rc = config.review;
+    msapi::BotAuthSettings bs{rc.openIdMetadata, rc.issuer, config.msapi.appId};
+    botAuth = std::make_unique<msapi::BotAuthenticator>(*ms->http, clock, bs);
+    ReviewSettings rs{rc.userIdTrait, rc.allowEmailUsernameMatch, pluginUser};
+    auto* graph = ms->graph.get();
+    reviews = std::make_unique<ReviewHandler>(*auth, *handler, clock, rs, [this, graph](const std::string& aadId) -> absl::StatusOr<std::string> {
+        auto u = graph->getUserById(aadId, {clock.steadyNow() + std::chrono::seconds(10), stop.get_token()});
+        if (!u.ok()) {
+            return u.status();
+        }
+        return u->mail.empty() ? u->userPrincipalName : u->mail;
+    });
+    auto server = ReviewServer::start({rc.listen, rc.tlsCert, rc.tlsKey}, *botAuth, *reviews, clock);
+    if (!server.ok()) {
+        return fail(config.path + ": review.listen: " + std::string(server.status().message()));
+    }
+    reviewServer = std::move(*server);
+    common::logInfo("bot endpoint listening for reviews from Teams", {{"addr", reviewServer->address()}});
+    return 0;
 }
 
 // Requests created, changed or deleted while we were not watching: the Go plugin misses these.
@@ -708,6 +738,7 @@ int App::run() {
         hs.webProxyAddr = ping.proxypublicaddr();
     }
     hs.roleToRecipients = d.config.roleToRecipients;
+    hs.reviewFromTeams = d.config.review.enabled;
     d.handler = std::make_unique<RequestHandler>(*d.auth, *d.messenger, d.clock, hs,
                                                  [&d](const std::string& id, std::chrono::milliseconds delay) {
                                                      d.retries->schedule(id, delay);
@@ -720,6 +751,11 @@ int App::run() {
         }
         d.status = std::move(*status);
         common::logInfo("status endpoint listening", {{"addr", d.status->address()}});
+    }
+    if (d.config.review.enabled) {
+        if (int rc = d.startReviewEndpoint(); rc != 0) {
+            return rc;
+        }
     }
     if (d.config.preload) {
         d.preload();
@@ -737,6 +773,7 @@ int App::run() {
     if (!d.executor->drain(DrainTimeout)) {
         common::logWarn("gave up waiting for work in flight", {{"in_flight", std::to_string(d.executor->inFlight())}});
     }
+    d.reviewServer.reset();
     d.status.reset();
     d.retries.reset();
     d.executor.reset();

@@ -252,6 +252,42 @@ Config build(const toml::table& root, const std::string& path) {
         }
         warnUnknown(path, *h, "http.", {"listen"}, c.warnings);
     }
+    const bool government = c.msapi.cloud == "usgov" || c.msapi.cloud == "dod";
+    c.review.openIdMetadata = government ? "https://login.botframework.azure.us/v1/.well-known/openidconfiguration"
+                                         : "https://login.botframework.com/v1/.well-known/openidconfiguration";
+    c.review.issuer = government ? "https://api.botframework.us" : "https://api.botframework.com";
+    if (const toml::table* r = section(path, root, "review")) {
+        const std::string s = "review.";
+        auto& rc = c.review;
+        rc.enabled = getBool(path, *r, s, "enabled", false);
+        rc.listen = getString(path, *r, s, "listen", "");
+        rc.tlsCert = getString(path, *r, s, "tls_cert", "");
+        rc.tlsKey = getString(path, *r, s, "tls_key", "");
+        rc.userIdTrait = getString(path, *r, s, "user_id_trait", rc.userIdTrait);
+        rc.allowEmailUsernameMatch = getBool(path, *r, s, "allow_email_username_match", false);
+        rc.openIdMetadata = getString(path, *r, s, "openid_metadata", rc.openIdMetadata);
+        rc.issuer = getString(path, *r, s, "issuer", rc.issuer);
+        if (rc.enabled) {
+            auto colon = rc.listen.rfind(':');
+            if (colon == std::string::npos || colon + 1 == rc.listen.size()) {
+                throw ConfigError(where(path, r->get("listen") ? *r->get("listen") : *r, "review.listen") +
+                                  ": must be host:port, e.g. 0.0.0.0:8443");
+            }
+            for (const auto& [key, value] : {std::pair{"tls_cert", &rc.tlsCert}, std::pair{"tls_key", &rc.tlsKey}}) {
+                if (value->empty()) {
+                    throw ConfigError(where(path, *r, "review." + std::string(key)) +
+                                      ": is required: Teams only calls HTTPS endpoints");
+                }
+            }
+            if (rc.userIdTrait.empty()) {
+                throw ConfigError(where(path, r->get("user_id_trait") ? *r->get("user_id_trait") : *r,
+                                        "review.user_id_trait") + ": must not be empty");
+            }
+        }
+        warnUnknown(path, *r, s, {"enabled", "listen", "tls_cert", "tls_key", "user_id_trait",
+                                  "allow_email_username_match", "openid_metadata", "issuer"},
+                    c.warnings);
+    }
     return c;
 }
 

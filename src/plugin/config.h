@@ -50,6 +50,18 @@ struct HttpConfig {
     std::string listen;  // host:port for /healthz, /readyz, /metrics; empty = off
 };
 
+// Approve and Deny from the card ([review]); off by default.
+struct ReviewConfig {
+    bool enabled = false;
+    std::string listen;   // host:port of the HTTPS messaging endpoint
+    std::string tlsCert;  // PEM files for it
+    std::string tlsKey;
+    std::string userIdTrait = "msteams_uid";  // Teleport trait holding the Teams (Entra ID) user id
+    bool allowEmailUsernameMatch = false;     // else only the trait maps a Teams user
+    std::string openIdMetadata;  // Bot Framework OpenID metadata; default per cloud
+    std::string issuer;          // expected token issuer; default per cloud
+};
+
 struct Config {
     std::string path;
     bool preload = false;
@@ -58,6 +70,7 @@ struct Config {
     std::map<std::string, std::vector<std::string>> roleToRecipients;
     LogConfig log;
     HttpConfig http;
+    ReviewConfig review;
     std::vector<std::string> warnings;  // "FILE:LINE: KEY: unknown key", ...
 };
 

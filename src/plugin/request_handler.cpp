@@ -178,6 +178,7 @@ teams::CardData RequestHandler::cardFor(const types::AccessRequestV3& req) const
     c.accessExpires = teleport::fromProtoTime(spec.expires());
     c.maxDuration = teleport::fromProtoTime(spec.maxduration());
     c.webUrl = requestUrl(settings_.webProxyAddr, c.requestId);
+    c.refresh = settings_.reviewFromTeams && c.status == CardStatus::Pending;
     return c;
 }
 

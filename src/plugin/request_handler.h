@@ -35,6 +35,9 @@ struct HandlerSettings {
     std::chrono::milliseconds claimLease{std::chrono::seconds(45)};
     // Requests created and resolved while nobody watched get final-state cards if this recent.
     std::chrono::milliseconds resolvedCatchUpWindow{std::chrono::hours(1)};
+    // [review] enabled: pending cards ask Teams for each viewer's own version (with buttons
+    // for reviewers).
+    bool reviewFromTeams = false;
 };
 
 struct HandlerStats {

@@ -6,6 +6,7 @@
 
 #include <ctime>
 #include <sstream>
+#include <tuple>
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -218,17 +219,58 @@ Object::Ptr cardObject(const CardData& d, const Limits& l) {
 
     auto card = obj();
     card->set("type", "AdaptiveCard");
-    card->set("version", "1.4");
+    // Universal Actions (refresh, Action.Execute) need 1.5; plain cards stay at 1.4 like the Go plugin's.
+    const bool universal = d.refresh || d.reviewButtons;
+    card->set("version", universal ? "1.5" : "1.4");
     card->set("$schema", "http://adaptivecards.io/schemas/adaptive-card.json");
+    auto actionData = [&] {
+        auto data = obj();
+        data->set("requestId", d.requestId);
+        return data;
+    };
+    if (d.reviewButtons) {
+        auto input = obj();
+        input->set("type", "Input.Text");
+        input->set("id", ReasonInputId);
+        input->set("placeholder", "Reason (optional)");
+        input->set("maxLength", 500);
+        input->set("separator", true);
+        body->add(input);
+    }
     card->set("body", body);
+    Array::Ptr actions = new Array;
+    if (d.reviewButtons) {
+        for (const auto& [verb, title, style] : {std::tuple{VerbApprove, "Approve", "positive"},
+                                                 std::tuple{VerbDeny, "Deny", "destructive"}}) {
+            auto a = obj();
+            a->set("type", "Action.Execute");
+            a->set("title", title);
+            a->set("verb", verb);
+            a->set("style", style);
+            a->set("data", actionData());
+            actions->add(a);
+        }
+    }
     if (!d.webUrl.empty()) {
-        Array::Ptr actions = new Array;
         auto open = obj();
         open->set("type", "Action.OpenUrl");
         open->set("title", "Open");
         open->set("url", d.webUrl);
         actions->add(open);
+    }
+    if (actions->size() > 0) {
         card->set("actions", actions);
+    }
+    if (d.refresh) {
+        // No userIds: Teams refreshes for every viewer in conversations of up to 60 people,
+        // and the bot answers each with the card for that person.
+        auto action = obj();
+        action->set("type", "Action.Execute");
+        action->set("verb", VerbRefresh);
+        action->set("data", actionData());
+        auto refresh = obj();
+        refresh->set("action", action);
+        card->set("refresh", refresh);
     }
     auto msteams = obj();
     msteams->set("width", "Full");

@@ -39,7 +39,18 @@ struct CardData {
     int approvals = 0;
     int approvalsNeeded = 0;  // 0 = unknown
     std::string webUrl;       // "Open" button target; empty without a web proxy
+    // Reviews from Teams ([review]): `refresh` asks Teams to fetch each viewer's own card
+    // (Universal Actions); `reviewButtons` adds a reason box with Approve and Deny.
+    bool refresh = false;
+    bool reviewButtons = false;
 };
+
+// Action.Execute verbs the bot endpoint answers.
+inline constexpr const char* VerbApprove = "approve";
+inline constexpr const char* VerbDeny = "deny";
+inline constexpr const char* VerbRefresh = "refreshCard";
+// The id of the card's reason box; its value comes back in the action's data.
+inline constexpr const char* ReasonInputId = "reason";
 
 // The card as a JSON object (Adaptive Card 1.4).
 std::string buildCard(const CardData& data);

@@ -46,6 +46,17 @@ public:
     // All access requests (ListAccessRequests, or GetAccessRequestsV2 on older clusters).
     virtual absl::StatusOr<std::vector<types::AccessRequestV3>> listAccessRequests() = 0;
     virtual absl::StatusOr<std::optional<types::AccessRequestV3>> getAccessRequest(const std::string& id) = 0;
+
+    // For reviews from Teams ([review]); the plugin's role needs user read and
+    // review_requests.submit_for_users.
+    // Names of the users whose trait `trait` holds `value` (UsersService.ListUsers, matched here).
+    virtual absl::StatusOr<std::vector<std::string>> usersWithTrait(const std::string& trait,
+                                                                    const std::string& value) = 0;
+    // Whether a user of that name exists (UsersService.GetUser).
+    virtual absl::StatusOr<bool> userExists(const std::string& name) = 0;
+    // Submits a review authored by `submission.review().author()`; Teleport checks that user's
+    // own permission to review. Returns the request as it is afterwards.
+    virtual absl::StatusOr<types::AccessRequestV3> submitReview(const types::AccessReviewSubmission& submission) = 0;
 };
 
 }  // namespace tmsteams::teleport

@@ -231,4 +231,70 @@ absl::StatusOr<std::optional<types::AccessRequestV3>> GrpcAuthClient::getAccessR
     return found;
 }
 
+std::shared_ptr<::teleport::users::v1::UsersService::Stub> GrpcAuthClient::usersStub() const {
+    (void)stub();  // reconnects first when the channel is gone
+    std::shared_lock lock(mu_);
+    return ::teleport::users::v1::UsersService::NewStub(channel_);
+}
+
+absl::StatusOr<std::vector<std::string>> GrpcAuthClient::usersWithTrait(const std::string& trait,
+                                                                        const std::string& value) {
+    std::vector<std::string> out;
+    ::teleport::users::v1::ListUsersRequest req;
+    req.set_page_size(500);
+    auto users = usersStub();
+    for (int page = 0; page < 1000; ++page) {
+        grpc::ClientContext ctx;
+        prepareContext(ctx, CallTimeout, true);
+        ::teleport::users::v1::ListUsersResponse resp;
+        if (auto s = users->ListUsers(&ctx, req, &resp); !s.ok()) {
+            return fromGrpc(s, "list users");
+        }
+        for (const auto& u : resp.users()) {
+            const auto& traits = u.spec().traits().values();
+            auto it = traits.find(trait);
+            if (it == traits.end()) {
+                continue;
+            }
+            for (const auto& v : it->second.values()) {
+                if (v == value) {
+                    out.push_back(u.metadata().name());
+                    break;
+                }
+            }
+        }
+        if (resp.next_page_token().empty()) {
+            break;
+        }
+        req.set_page_token(resp.next_page_token());
+    }
+    return out;
+}
+
+absl::StatusOr<bool> GrpcAuthClient::userExists(const std::string& name) {
+    grpc::ClientContext ctx;
+    prepareContext(ctx, CallTimeout, true);
+    ::teleport::users::v1::GetUserRequest req;
+    req.set_name(name);
+    ::teleport::users::v1::GetUserResponse resp;
+    auto s = usersStub()->GetUser(&ctx, req, &resp);
+    if (s.error_code() == grpc::NOT_FOUND) {
+        return false;
+    }
+    if (!s.ok()) {
+        return fromGrpc(s, "read user");
+    }
+    return resp.user().metadata().name() == name;
+}
+
+absl::StatusOr<types::AccessRequestV3> GrpcAuthClient::submitReview(const types::AccessReviewSubmission& submission) {
+    grpc::ClientContext ctx;
+    prepareContext(ctx, CallTimeout, false);  // a person is waiting: fail fast when Auth is away
+    types::AccessRequestV3 resp;
+    if (auto s = stub()->SubmitAccessReview(&ctx, submission, &resp); !s.ok()) {
+        return fromGrpc(s, "submit access review");
+    }
+    return resp;
+}
+
 }  // namespace tmsteams::teleport

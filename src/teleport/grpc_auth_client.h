@@ -5,6 +5,7 @@
 #include <shared_mutex>
 
 #include "authservice.grpc.pb.h"
+#include "users_service.grpc.pb.h"
 #include "teleport/auth_client.h"
 #include "teleport/identity_file.h"
 
@@ -28,8 +29,13 @@ public:
                                   const PluginDataMap& expect) override;
     absl::StatusOr<std::vector<types::AccessRequestV3>> listAccessRequests() override;
     absl::StatusOr<std::optional<types::AccessRequestV3>> getAccessRequest(const std::string& id) override;
+    absl::StatusOr<std::vector<std::string>> usersWithTrait(const std::string& trait,
+                                                            const std::string& value) override;
+    absl::StatusOr<bool> userExists(const std::string& name) override;
+    absl::StatusOr<types::AccessRequestV3> submitReview(const types::AccessReviewSubmission& submission) override;
 
 private:
+    std::shared_ptr<::teleport::users::v1::UsersService::Stub> usersStub() const;
     std::shared_ptr<proto::AuthService::Stub> stub() const;
     std::shared_ptr<proto::AuthService::Stub> connect(const std::string& addr, const TlsCredentials& creds) const;
 

@@ -16,6 +16,9 @@ public:
     IMPLEMENT_MOCK3(updatePluginData);
     IMPLEMENT_MOCK0(listAccessRequests);
     IMPLEMENT_MOCK1(getAccessRequest);
+    IMPLEMENT_MOCK2(usersWithTrait);
+    IMPLEMENT_MOCK1(userExists);
+    IMPLEMENT_MOCK1(submitReview);
 };
 
 }  // namespace tmsteams::testing

@@ -62,6 +62,24 @@ public:
         return std::optional<types::AccessRequestV3>(l.front());
     }
 
+    // People and their traits, for reviews from Teams.
+    std::map<std::string, std::map<std::string, std::string>> people;
+    absl::StatusOr<std::vector<std::string>> usersWithTrait(const std::string& trait,
+                                                            const std::string& value) override {
+        std::vector<std::string> out;
+        for (const auto& [name, traits] : people) {
+            auto it = traits.find(trait);
+            if (it != traits.end() && it->second == value) {
+                out.push_back(name);
+            }
+        }
+        return out;
+    }
+    absl::StatusOr<bool> userExists(const std::string& name) override { return people.count(name) > 0; }
+    absl::StatusOr<types::AccessRequestV3> submitReview(const types::AccessReviewSubmission& s) override {
+        return store.submitReview(s, now);
+    }
+
     // Creates a request the way the server would.
     types::AccessRequestV3 create(const std::string& user, std::vector<std::string> roles,
                                   std::vector<std::string> reviewers = {}) {

@@ -1,0 +1,107 @@
+// Keys and tokens for activities the fake sends to a bot.
+#include "bot_signer.h"
+
+#include <openssl/core_names.h>
+#include <openssl/rsa.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <vector>
+
+#include "common/base64.h"
+#include "common/json_escape.h"
+
+namespace tmsteams::fakegraph {
+
+namespace {
+
+std::string base64Url(const std::string& bytes) {
+    std::string s = common::base64Encode(bytes);
+    while (!s.empty() && s.back() == '=') {
+        s.pop_back();
+    }
+    for (char& c : s) {
+        c = c == '+' ? '-' : c == '/' ? '_' : c;
+    }
+    return s;
+}
+
+std::string bigEndian(EVP_PKEY* key, const char* param) {
+    BIGNUM* bn = nullptr;
+    if (EVP_PKEY_get_bn_param(key, param, &bn) != 1) {
+        throw std::runtime_error("cannot read the RSA key");
+    }
+    std::vector<unsigned char> buf(static_cast<size_t>(BN_num_bytes(bn)));
+    BN_bn2bin(bn, buf.data());
+    BN_free(bn);
+    return std::string(buf.begin(), buf.end());
+}
+
+std::string jwk(EVP_PKEY* key, const char* kid, const char* endorsement) {
+    return std::string("{\"kty\":\"RSA\",\"use\":\"sig\",\"kid\":\"") + kid + "\",\"n\":\"" +
+           base64Url(bigEndian(key, OSSL_PKEY_PARAM_RSA_N)) + "\",\"e\":\"" +
+           base64Url(bigEndian(key, OSSL_PKEY_PARAM_RSA_E)) + "\",\"endorsements\":[\"" + endorsement + "\"]}";
+}
+
+std::string sign(EVP_PKEY* key, const std::string& data) {
+    EVP_MD_CTX* md = EVP_MD_CTX_new();
+    size_t len = 0;
+    std::string sig;
+    if (md && EVP_DigestSignInit(md, nullptr, EVP_sha256(), nullptr, key) == 1 &&
+        EVP_DigestSign(md, nullptr, &len, reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1) {
+        sig.resize(len);
+        if (EVP_DigestSign(md, reinterpret_cast<unsigned char*>(sig.data()), &len,
+                           reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1) {
+            sig.clear();
+        }
+        sig.resize(len);
+    }
+    EVP_MD_CTX_free(md);
+    return sig;
+}
+
+}  // namespace
+
+BotSigner::BotSigner()
+    : signing_(EVP_RSA_gen(2048)), unendorsed_(EVP_RSA_gen(2048)), unpublished_(EVP_RSA_gen(2048)) {
+    if (!signing_ || !unendorsed_ || !unpublished_) {
+        throw std::runtime_error("cannot generate RSA keys");
+    }
+}
+
+BotSigner::~BotSigner() {
+    EVP_PKEY_free(signing_);
+    EVP_PKEY_free(unendorsed_);
+    EVP_PKEY_free(unpublished_);
+}
+
+std::string BotSigner::jwks() const {
+    return "{\"keys\":[" + jwk(signing_, "fake-teams-1", "msteams") + "," + jwk(unendorsed_, "fake-webchat-1", "webchat") +
+           "]}";
+}
+
+std::string BotSigner::authorization(const std::string& audience, const std::string& serviceUrl,
+                                     const std::string& forge) const {
+    const long long now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    EVP_PKEY* key = signing_;
+    std::string kid = "fake-teams-1";
+    if (forge == "wrong-key") {
+        key = unpublished_;  // claims the published kid, signed with another key
+    } else if (forge == "unendorsed") {
+        key = unendorsed_;
+        kid = "fake-webchat-1";
+    }
+    const long long exp = forge == "expired" ? now - 3600 : now + 3600;
+    const std::string header = "{\"alg\":\"RS256\",\"kid\":\"" + kid + "\",\"typ\":\"JWT\"}";
+    const std::string claims =
+        "{\"iss\":" + common::jsonQuote(forge == "wrong-issuer" ? "https://sts.windows.net/attacker/" : BotIssuer) +
+        ",\"aud\":" + common::jsonQuote(forge == "wrong-audience" ? "00000000-0000-0000-0000-000000000000" : audience) +
+        ",\"nbf\":" + std::to_string(now - 300) + ",\"exp\":" + std::to_string(exp) +
+        ",\"serviceurl\":" + common::jsonQuote(forge == "wrong-serviceurl" ? "https://attacker.example/" : serviceUrl) +
+        "}";
+    const std::string signedPart = base64Url(header) + "." + base64Url(claims);
+    return "Bearer " + signedPart + "." + base64Url(sign(key, signedPart));
+}
+
+}  // namespace tmsteams::fakegraph

@@ -1,0 +1,36 @@
+// The fake's side of Teams calling a bot: RSA keys published as Bot Framework OpenID metadata,
+// and tokens minted with them for activities sent to the bot's messaging endpoint. Forged
+// variants (wrong key, audience, issuer, expired, unendorsed key, other serviceurl) let tests
+// check that the bot refuses them.
+#pragma once
+
+#include <openssl/evp.h>
+
+#include <string>
+
+namespace tmsteams::fakegraph {
+
+inline constexpr const char* BotIssuer = "https://api.botframework.com";
+
+class BotSigner {
+public:
+    BotSigner();
+    ~BotSigner();
+    BotSigner(const BotSigner&) = delete;
+    BotSigner& operator=(const BotSigner&) = delete;
+
+    // The JWKS document: the signing key (endorsed for msteams) and one endorsed for webchat only.
+    std::string jwks() const;
+    // "Bearer <jwt>" for an activity to `audience` (the bot's app id) from `serviceUrl`.
+    // `forge`: "", "wrong-key", "wrong-audience", "wrong-issuer", "expired", "unendorsed",
+    // "wrong-serviceurl".
+    std::string authorization(const std::string& audience, const std::string& serviceUrl,
+                              const std::string& forge) const;
+
+private:
+    EVP_PKEY* signing_ = nullptr;     // published, endorsed for msteams
+    EVP_PKEY* unendorsed_ = nullptr;  // published, endorsed for webchat only
+    EVP_PKEY* unpublished_ = nullptr;
+};
+
+}  // namespace tmsteams::fakegraph

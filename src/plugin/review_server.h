@@ -1,0 +1,61 @@
+// The bot's messaging endpoint for reviews from Teams ([review] listen): HTTPS (Poco NetSSL),
+// POST /api/messages. Every activity must carry a valid Bot Framework token (else 401, logged
+// and counted); an activity id is acted on once (a replay gets a message, nothing else); card
+// actions (adaptiveCard/action invokes) go to the ReviewHandler.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <absl/status/statusor.h>
+
+#include "msapi/bot_auth.h"
+#include "plugin/review_handler.h"
+
+namespace Poco::Net {
+class HTTPServer;
+}
+
+namespace tmsteams::plugin {
+
+struct ReviewServerSettings {
+    std::string listen;
+    std::string tlsCert;
+    std::string tlsKey;
+};
+
+class ReviewServer {
+public:
+    // The answer to one POSTed activity: HTTP status and JSON body.
+    struct Answer {
+        int status = 200;
+        std::string body;
+    };
+
+    static absl::StatusOr<std::unique_ptr<ReviewServer>> start(const ReviewServerSettings& settings,
+                                                               msapi::BotAuthenticator& auth, ReviewHandler& reviews,
+                                                               common::Clock& clock);
+    ~ReviewServer();
+
+    const std::string& address() const { return address_; }
+    // One activity, as the endpoint handles it (public for tests).
+    Answer handleActivity(const std::string& authorization, const std::string& body);
+
+private:
+    ReviewServer(msapi::BotAuthenticator& auth, ReviewHandler& reviews, common::Clock& clock);
+    // True the first time an activity id is seen (within an hour).
+    bool firstTime(const std::string& activityId);
+
+    msapi::BotAuthenticator& auth_;
+    ReviewHandler& reviews_;
+    common::Clock& clock_;
+    std::unique_ptr<Poco::Net::HTTPServer> server_;
+    std::string address_;
+    std::mutex seenMu_;  // guards seen_
+    std::map<std::string, std::chrono::steady_clock::time_point> seen_;
+};
+
+}  // namespace tmsteams::plugin

@@ -1,0 +1,180 @@
+// Approve and Deny from Teams ([review]): the fake Microsoft service plays Teams, sending card
+// actions (Action.Execute invokes) signed with keys it publishes as Bot Framework OpenID
+// metadata; the fake Auth Service knows people, their traits and review permissions.
+#define BOOST_TEST_MODULE teams_review
+#include <boost/test/unit_test.hpp>
+
+#include <Poco/JSON/Parser.h>
+
+#include <regex>
+
+#include "support/plugin_env.h"
+
+using namespace tmsteams::testsupport;
+using namespace std::chrono_literals;
+namespace dir = tmsteams::testsupport::directory;
+
+namespace {
+
+const std::string Erin = "f5a7c9e1-4e6b-4a8c-9d0f-2b3e5a7c9e14";  // in Teams, not linked to Teleport
+
+struct Answer {
+    int status = 0;      // the bot endpoint's HTTP status
+    std::string type;    // the invoke response type
+    std::string value;   // its value: the card (JSON) or the message
+};
+
+// Bob reviews (trait links him to "bob"); Alice is linked to "alice", who may not review.
+struct ReviewEnv {
+    PluginEnv env;
+    std::string endpoint;
+    std::string ca;
+
+    static PluginEnv::Options options() {
+        PluginEnv::Options o;
+        o.authArgs = {"--user", "admin=admin", "--user", "teleport-msteams=plugin-review",
+                      "--person", "bob:reviewer:msteams_uid=" + dir::Bob,
+                      "--person", "alice:requester:msteams_uid=" + dir::Alice,
+                      "--person", "carol:requester"};
+        return o;
+    }
+
+    ReviewEnv() : env(options()) {
+        const std::string d = env.dir().path();
+        ca = d + "/bot-cert.pem";
+        auto r = runCommand({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", d + "/bot-key.pem",
+                             "-out", ca, "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
+                             "subjectAltName=IP:127.0.0.1", "-addext", "basicConstraints=critical,CA:TRUE"},
+                            30s);
+        BOOST_REQUIRE_MESSAGE(r.exitCode == 0, r.err);
+        env.writeConfig("[review]\nenabled = true\nlisten = \"127.0.0.1:0\"\ntls_cert = \"" + ca +
+                        "\"\ntls_key = \"" + d + "/bot-key.pem\"\nopenid_metadata = \"" + env.graph().url() +
+                        "/v1/.well-known/openidconfiguration\"\n");
+        auto& daemon = env.startDaemon();
+        std::smatch m;
+        std::string log = daemon.stderrText();
+        BOOST_REQUIRE_MESSAGE(std::regex_search(log, m, std::regex("bot endpoint listening for reviews from Teams addr=(\\S+)")),
+                              log);
+        endpoint = "https://" + m[1].str() + "/api/messages";
+    }
+
+    Answer act(const std::string& user, const std::string& verb, const std::string& requestId,
+               const std::string& extra = "") {
+        std::string body = "{\"user\":\"" + user + "\",\"verb\":\"" + verb + "\",\"requestId\":\"" + requestId +
+                           "\",\"endpoint\":\"" + endpoint + "\",\"ca\":\"" + ca + "\"" + extra + "}";
+        auto r = env.graph().control("POST", "/_fake/invoke", body);
+        BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
+        Poco::JSON::Parser p;
+        auto o = p.parse(r.body).extract<Poco::JSON::Object::Ptr>();
+        Answer a;
+        a.status = o->getValue<int>("status");
+        if (a.status == 200) {
+            Poco::JSON::Parser q;
+            auto reply = q.parse(o->getValue<std::string>("body")).extract<Poco::JSON::Object::Ptr>();
+            a.type = reply->optValue<std::string>("type", "");
+            if (reply->isObject("value")) {
+                std::ostringstream os;
+                reply->getObject("value")->stringify(os);
+                a.value = os.str();
+            } else {
+                a.value = reply->optValue<std::string>("value", "");
+            }
+        }
+        return a;
+    }
+
+    std::string request(const std::string& id) {
+        return env.auth().tctlOk({"request", "get", id});
+    }
+};
+
+size_t reviewsIn(const std::string& requestJson) {
+    size_t n = 0;
+    for (size_t at = requestJson.find("\"Author\""); at != std::string::npos; at = requestJson.find("\"Author\"", at + 1)) {
+        ++n;
+    }
+    return n;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(approve_in_the_card_approves_the_request_and_every_card_follows) {
+    ReviewEnv r;
+    auto id = r.env.createRequest("carol", "editor", {"--reason", "deploy the fix"});
+    BOOST_REQUIRE(r.env.waitForCards(id, 1, "PENDING"));
+    const auto posted = r.env.cardsFor(id).front();
+    BOOST_TEST(posted.contains("\"refresh\""));  // Teams asks each viewer's own card
+    BOOST_TEST(posted.contains("\"version\":\"1.5\""));
+    BOOST_TEST(!posted.contains("\"verb\":\"approve\""));  // the shared card is read-only
+
+    auto view = r.act(dir::Bob, "refreshCard", id);
+    BOOST_TEST(view.type == "application/vnd.microsoft.card.adaptive");
+    BOOST_TEST(view.value.find("\"verb\":\"approve\"") != std::string::npos, view.value);
+    BOOST_TEST(view.value.find("\"verb\":\"deny\"") != std::string::npos);
+
+    auto done = r.act(dir::Bob, "approve", id, ",\"reason\":\"ship it\"");
+    BOOST_TEST(done.status == 200);
+    BOOST_TEST(done.type == "application/vnd.microsoft.card.adaptive", done.value);
+    BOOST_TEST(done.value.find("APPROVED") != std::string::npos);
+    const std::string after = r.request(id);
+    BOOST_TEST(after.find("\"State\": \"APPROVED\"") != std::string::npos, after);
+    BOOST_TEST(after.find("\"Author\": \"bob\"") != std::string::npos, after);
+    BOOST_TEST(after.find("ship it") != std::string::npos);
+    BOOST_TEST(after.find("\"SubmittedBy\": \"teleport-msteams\"") != std::string::npos, after);
+    BOOST_TEST(r.env.waitForCards(id, 1, "APPROVED"));
+}
+
+BOOST_AUTO_TEST_CASE(deny_in_the_card_denies_the_request) {
+    ReviewEnv r;
+    auto id = r.env.createRequest("carol", "editor");
+    BOOST_REQUIRE(r.env.waitForCards(id, 1, "PENDING"));
+    auto done = r.act(dir::Bob, "deny", id, ",\"reason\":\"not today\"");
+    BOOST_TEST(done.type == "application/vnd.microsoft.card.adaptive");
+    BOOST_TEST(r.request(id).find("\"State\": \"DENIED\"") != std::string::npos);
+    BOOST_TEST(r.env.waitForCards(id, 1, "DENIED"));
+}
+
+BOOST_AUTO_TEST_CASE(forged_tokens_unknown_users_and_reviewers_without_permission_submit_nothing) {
+    ReviewEnv r;
+    auto id = r.env.createRequest("carol", "editor");
+    BOOST_REQUIRE(r.env.waitForCards(id, 1, "PENDING"));
+    for (const char* forge : {"wrong-key", "wrong-audience", "expired", "wrong-issuer", "unendorsed", "wrong-serviceurl"}) {
+        auto a = r.act(dir::Bob, "approve", id, std::string(",\"forge\":\"") + forge + "\"");
+        BOOST_TEST(a.status == 401, forge);
+    }
+    auto unknown = r.act(Erin, "approve", id);
+    BOOST_TEST(unknown.type == "application/vnd.microsoft.activity.message");
+    BOOST_TEST(unknown.value.find("not linked to a Teleport user") != std::string::npos, unknown.value);
+    auto noRight = r.act(dir::Alice, "approve", id);
+    BOOST_TEST(noRight.value.find("does not allow you to review") != std::string::npos, noRight.value);
+    // Erin sees a read-only card; the refresh gives no buttons to someone who cannot act.
+    auto erinView = r.act(Erin, "refreshCard", id);
+    BOOST_TEST(erinView.value.find("\"verb\":\"approve\"") == std::string::npos);
+    const std::string req = r.request(id);
+    BOOST_TEST(reviewsIn(req) == 0u, req);
+    BOOST_TEST(req.find("\"State\": \"PENDING\"") != std::string::npos);
+    const std::string log = r.env.daemon().stderrText();
+    BOOST_TEST(log.find("refused an activity at the bot endpoint") != std::string::npos);
+    BOOST_TEST(log.find("eyJ") == std::string::npos);  // tokens never reach the log
+}
+
+BOOST_AUTO_TEST_CASE(a_replayed_action_is_refused_and_thresholds_show_progress) {
+    ReviewEnv r;
+    auto id = r.env.createRequest("carol", "editor", {"--approvals", "2"});
+    BOOST_REQUIRE(r.env.waitForCards(id, 1, "PENDING"));
+    auto first = r.act(dir::Bob, "approve", id, ",\"id\":\"activity-1\"");
+    BOOST_TEST(first.type == "application/vnd.microsoft.card.adaptive");
+    BOOST_TEST(first.value.find("1 of 2") != std::string::npos, first.value);
+    auto replay = r.act(dir::Bob, "approve", id, ",\"id\":\"activity-1\"");
+    BOOST_TEST(replay.value.find("already handled") != std::string::npos, replay.value);
+    auto again = r.act(dir::Bob, "approve", id);
+    BOOST_TEST(again.value.find("already reviewed") != std::string::npos, again.value);
+    const std::string req = r.request(id);
+    BOOST_TEST(reviewsIn(req) == 1u, req);
+    BOOST_TEST(req.find("\"State\": \"PENDING\"") != std::string::npos);
+    // Every card shows the progress, still PENDING.
+    BOOST_TEST(eventually([&] {
+        auto cards = r.env.cardsFor(id);
+        return cards.size() == 1 && cards[0].status() == "PENDING" && cards[0].contains("1 of 2");
+    }, 20s));
+}
