@@ -27,12 +27,16 @@ constexpr const char* StateFile = ".teleport-msteams-configure";
 
 const char* Usage = R"(usage: teleport-msteams configure DIR --appID ID --tenantID TENANT
                                   (--appSecret SECRET | --appSecretFile PATH) [--new-app-id] [--force]
+                                  [--review-endpoint URL]
 
 Writes into DIR: teleport-msteams.toml, manifest.json, color.png, outline.png,
 teleport-msteams-role.yaml and app.zip (upload it to Teams).
 The secret may also come from $TELEPORT_MSTEAMS_APP_SECRET. Re-running keeps the Teams app id
 (so an uploaded app.zip keeps matching) unless --new-app-id, and refuses to overwrite files you
 changed unless --force.
+--review-endpoint URL turns on Approve and Deny in the cards: the manifest's bot takes card
+actions, the config gets a [review] section, and the role may review on the reviewers' behalf.
+URL is the bot's public HTTPS messaging endpoint (set it in the Azure Bot registration).
 )";
 
 std::string sha256(const std::string& data) {
@@ -78,8 +82,37 @@ std::string tomlString(const std::string& s) {
     return out + "\"";
 }
 
+// The [review] section for `--review-endpoint URL`: Teams posts card actions to URL (set it as
+// the Azure Bot's messaging endpoint); the daemon serves it at `listen` behind whatever
+// forwards URL there.
+std::string reviewSection(const std::string& endpoint) {
+    if (endpoint.empty()) {
+        return "";
+    }
+    std::string port = "443";
+    auto scheme = endpoint.find("://");
+    auto hostStart = scheme == std::string::npos ? 0 : scheme + 3;
+    auto pathStart = endpoint.find('/', hostStart);
+    auto hostPort = endpoint.substr(hostStart, pathStart == std::string::npos ? std::string::npos : pathStart - hostStart);
+    if (auto colon = hostPort.rfind(':'); colon != std::string::npos && hostPort.find(']', colon) == std::string::npos) {
+        port = hostPort.substr(colon + 1);
+    }
+    return "\n[review]\n"
+           "# Approve and Deny in the card. Set the Azure Bot's messaging endpoint to\n"
+           "# " + endpoint + " and have it reach `listen` (HTTPS, with this certificate).\n"
+           "# Reviews from chat skip Teleport's MFA and device trust: see README, \"Reviews from Teams\".\n"
+           "enabled = true\n"
+           "listen = " + tomlString("0.0.0.0:" + port) + "\n"
+           "tls_cert = \"/etc/teleport-msteams/tls.crt\"\n"
+           "tls_key = \"/etc/teleport-msteams/tls.key\"\n"
+           "# The Teleport trait holding each reviewer's Entra ID object id.\n"
+           "user_id_trait = \"msteams_uid\"\n"
+           "# Also match a Teams user whose email equals a Teleport user name.\n"
+           "allow_email_username_match = false\n";
+}
+
 std::string configTemplate(const std::string& appId, const std::string& secretValue, const std::string& tenantId,
-                           const std::string& teamsAppId) {
+                           const std::string& teamsAppId, const std::string& reviewEndpoint) {
     return "# teleport-msteams configuration, written by `teleport-msteams configure`.\n"
            "# Teleport's Go plugin reads this file too.\n\n"
            "# Resolve every recipient below at start (install the app, find the chat) so the first\n"
@@ -110,10 +143,10 @@ std::string configTemplate(const std::string& appId, const std::string& secretVa
            "[log]\n"
            "output = \"stderr\"  # stderr, stdout or a file path\n"
            "severity = \"INFO\"  # DEBUG, INFO, WARN or ERROR\n"
-           "format = \"text\"    # text or json\n";
+           "format = \"text\"    # text or json\n" + reviewSection(reviewEndpoint);
 }
 
-std::string roleYaml() {
+std::string roleYaml(bool reviews) {
     return "# Create with: tctl create -f teleport-msteams-role.yaml\n"
            "kind: role\n"
            "version: v7\n"
@@ -125,7 +158,13 @@ std::string roleYaml() {
            "      - resources: [access_request]\n"
            "        verbs: [list, read]\n"
            "      - resources: [access_plugin_data]\n"
-           "        verbs: [update]\n"
+           "        verbs: [update]\n" +
+           std::string(reviews ? "      # Reviews from Teams: find reviewers by trait, review as them.\n"
+                                 "      - resources: [user]\n"
+                                 "        verbs: [list, read]\n"
+                                 "    review_requests:\n"
+                                 "      submit_for_users: [\"*\"]\n"
+                               : "") +
            "---\n"
            "kind: user\n"
            "version: v2\n"
@@ -136,7 +175,7 @@ std::string roleYaml() {
 }
 
 int runConfigure(const std::vector<std::string>& args) {
-    std::string dir, appId, secret, secretFile, tenantId;
+    std::string dir, appId, secret, secretFile, tenantId, reviewEndpoint;
     bool newAppId = false, force = false;
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
@@ -155,6 +194,8 @@ int runConfigure(const std::vector<std::string>& args) {
                 secretFile = value("--appSecretFile");
             } else if (a == "--tenantID") {
                 tenantId = value("--tenantID");
+            } else if (a == "--review-endpoint") {
+                reviewEndpoint = value("--review-endpoint");
             } else if (a == "--new-app-id") {
                 newAppId = true;
             } else if (a == "--force") {
@@ -185,6 +226,10 @@ int runConfigure(const std::vector<std::string>& args) {
     }
     if (!isGuid(appId)) {
         std::cerr << "teleport-msteams configure: --appID must be the app registration's GUID\n";
+        return 2;
+    }
+    if (!reviewEndpoint.empty() && reviewEndpoint.rfind("https://", 0) != 0) {
+        std::cerr << "teleport-msteams configure: --review-endpoint must be an https:// URL (Teams calls HTTPS only)\n";
         return 2;
     }
     std::string secretValue = secret;
@@ -236,15 +281,15 @@ int runConfigure(const std::vector<std::string>& args) {
             recorded[name] = hash;
         }
     }
-    const std::string manifest = teams::buildManifest({appId, teamsAppId});
+    const std::string manifest = teams::buildManifest({appId, teamsAppId, "1.0.0", !reviewEndpoint.empty()});
     const std::string color = teams::colorIconPng();
     const std::string outline = teams::outlineIconPng();
     const std::vector<std::pair<std::string, std::string>> files = {
-        {"teleport-msteams.toml", configTemplate(appId, secretValue, tenantId, teamsAppId)},
+        {"teleport-msteams.toml", configTemplate(appId, secretValue, tenantId, teamsAppId, reviewEndpoint)},
         {"manifest.json", manifest},
         {"color.png", color},
         {"outline.png", outline},
-        {"teleport-msteams-role.yaml", roleYaml()},
+        {"teleport-msteams-role.yaml", roleYaml(!reviewEndpoint.empty())},
         {"app.zip", teams::buildAppZip(manifest, color, outline)},
     };
     for (const auto& [name, data] : files) {

@@ -51,7 +51,8 @@ std::string buildManifest(const ManifestOptions& o) {
     scopes->add("team");
     bot->set("scopes", scopes);
     bot->set("supportsFiles", false);
-    bot->set("isNotificationOnly", true);
+    // Notification-only bots cannot be talked to; card actions (Approve, Deny) need a bot that can.
+    bot->set("isNotificationOnly", !o.interactive);
     Array::Ptr bots = new Array;
     bots->add(bot);
     m->set("bots", bots);

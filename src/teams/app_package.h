@@ -12,6 +12,8 @@ struct ManifestOptions {
     std::string appId;       // the Entra ID app registration (client) id; also the bot id
     std::string teamsAppId;  // the manifest id (GUID), stable across configure runs
     std::string version = "1.0.0";
+    // Reviews from Teams: the bot takes card actions, so it is no longer notification-only.
+    bool interactive = false;
 };
 
 std::string buildManifest(const ManifestOptions& o);

@@ -163,6 +163,32 @@ BOOST_AUTO_TEST_CASE(configure_writes_a_valid_app_package) {
     BOOST_TEST(role.find("kind: user") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(configure_with_a_review_endpoint_writes_an_interactive_bot) {
+    TempDir tmp;
+    const std::string out = tmp / "teams";
+    auto bad = configure(out, {"--review-endpoint", "http://bot.example.com/api/messages"});
+    BOOST_TEST(bad.exitCode == 2);
+    BOOST_TEST(bad.err.find("https://") != std::string::npos);
+    auto r = configure(out, {"--review-endpoint", "https://bot.example.com:8443/api/messages"});
+    BOOST_REQUIRE_MESSAGE(r.exitCode == 0, r.err);
+    std::string manifest = slurp(out + "/manifest.json");
+    BOOST_TEST(manifest.find("\"isNotificationOnly\": false") != std::string::npos);
+    auto valid = runCommand({"node", binaryPath("VALIDATE_MANIFEST_SCRIPT"), out + "/manifest.json"}, 60s);
+    BOOST_TEST(valid.exitCode == 0, valid.out + valid.err);
+    std::string toml = slurp(out + "/teleport-msteams.toml");
+    BOOST_TEST(toml.find("[review]") != std::string::npos, toml);
+    BOOST_TEST(toml.find("\nenabled = true\n", toml.find("[review]")) != std::string::npos);
+    BOOST_TEST(toml.find("listen = \"0.0.0.0:8443\"") != std::string::npos);
+    BOOST_TEST(toml.find("https://bot.example.com:8443/api/messages") != std::string::npos);
+    auto role = slurp(out + "/teleport-msteams-role.yaml");
+    BOOST_TEST(role.find("submit_for_users: [\"*\"]") != std::string::npos, role);
+    BOOST_TEST(role.find("resources: [user]") != std::string::npos);
+    // The written config loads: start gets past parsing and stops at the missing certificate.
+    auto start = cli({"start", "-c", out + "/teleport-msteams.toml"});
+    BOOST_TEST(start.exitCode != 0);
+    BOOST_TEST(start.err.find("review.") == std::string::npos, start.err);
+}
+
 BOOST_AUTO_TEST_CASE(configure_is_idempotent_and_protects_edits) {
     TempDir tmp;
     const std::string out = tmp / "teams";
