@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "common/base64.h"
@@ -62,8 +63,8 @@ std::string sign(EVP_PKEY* key, const std::string& data) {
 
 }  // namespace
 
-BotSigner::BotSigner()
-    : signing_(EVP_RSA_gen(2048)), unendorsed_(EVP_RSA_gen(2048)), unpublished_(EVP_RSA_gen(2048)) {
+BotSigner::BotSigner(std::string kidPrefix)
+    : kidPrefix_(std::move(kidPrefix)), signing_(EVP_RSA_gen(2048)), unendorsed_(EVP_RSA_gen(2048)), unpublished_(EVP_RSA_gen(2048)) {
     if (!signing_ || !unendorsed_ || !unpublished_) {
         throw std::runtime_error("cannot generate RSA keys");
     }
@@ -76,8 +77,8 @@ BotSigner::~BotSigner() {
 }
 
 std::string BotSigner::jwks() const {
-    return "{\"keys\":[" + jwk(signing_, "fake-teams-1", "msteams") + "," + jwk(unendorsed_, "fake-webchat-1", "webchat") +
-           "]}";
+    return "{\"keys\":[" + jwk(signing_, (kidPrefix_ + "-teams-1").c_str(), "msteams") + "," +
+           jwk(unendorsed_, (kidPrefix_ + "-webchat-1").c_str(), "webchat") + "]}";
 }
 
 std::string BotSigner::authorization(const std::string& audience, const std::string& serviceUrl,
@@ -85,12 +86,12 @@ std::string BotSigner::authorization(const std::string& audience, const std::str
     const long long now =
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     EVP_PKEY* key = signing_;
-    std::string kid = "fake-teams-1";
+    std::string kid = kidPrefix_ + "-teams-1";
     if (forge == "wrong-key") {
         key = unpublished_;  // claims the published kid, signed with another key
     } else if (forge == "unendorsed") {
         key = unendorsed_;
-        kid = "fake-webchat-1";
+        kid = kidPrefix_ + "-webchat-1";
     }
     const long long exp = forge == "expired" ? now - 3600 : now + 3600;
     const std::string header = "{\"alg\":\"RS256\",\"kid\":\"" + kid + "\",\"typ\":\"JWT\"}";

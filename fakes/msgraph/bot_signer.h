@@ -14,7 +14,8 @@ inline constexpr const char* BotIssuer = "https://api.botframework.com";
 
 class BotSigner {
 public:
-    BotSigner();
+    // Key ids start with `kidPrefix` (a new prefix stands for rotated keys).
+    explicit BotSigner(std::string kidPrefix = "fake");
     ~BotSigner();
     BotSigner(const BotSigner&) = delete;
     BotSigner& operator=(const BotSigner&) = delete;
@@ -28,6 +29,7 @@ public:
                               const std::string& forge) const;
 
 private:
+    std::string kidPrefix_;
     EVP_PKEY* signing_ = nullptr;     // published, endorsed for msteams
     EVP_PKEY* unendorsed_ = nullptr;  // published, endorsed for webchat only
     EVP_PKEY* unpublished_ = nullptr;
