@@ -97,6 +97,11 @@ BOOST_AUTO_TEST_CASE(broken_configs_fail_with_one_line_naming_file_line_and_key)
         {replaced("severity = \"INFO\"", "output = 1"), ":13: log.output"},
         {Valid + "[http]\nlisten = \"8081\"\n", "http.listen"},
         {Valid + "[http]\nlisten = 8081\n", "http.listen"},
+        {Valid + "[review]\nenabled = \"yes\"\n", ":15: review.enabled"},
+        {Valid + "[review]\nenabled = true\n", "review.listen"},
+        {Valid + "[review]\nenabled = true\nlisten = \"0.0.0.0:8443\"\n", "review.tls_cert: is required"},
+        {Valid + "[review]\nenabled = true\nlisten = \"0.0.0.0:8443\"\ntls_cert = \"c\"\ntls_key = \"k\"\nuser_id_trait = \"\"\n",
+         "review.user_id_trait"},
         {Valid + "x = \"\\q\"\n", ":14:"},
         {Valid + "\"unterminated\n", ":14:"},
     };
