@@ -174,6 +174,7 @@ struct App::Impl {
     void preload();
     void dispatch(const proto::Event& ev);
     void catchUpOnce();
+    void scanReminders();
     int startReviewEndpoint();
     void retryIfTransient(const std::string& id, const absl::Status& s);
     int watchLoop();
@@ -414,6 +415,27 @@ void App::Impl::dispatch(const proto::Event& ev) {
     }
 }
 
+// [reminders]: each pending request's reminder, when due, on its own queue.
+void App::Impl::scanReminders() {
+    auto requests = auth->listAccessRequests();
+    if (!requests.ok()) {
+        common::logWarn("cannot list access requests for reminders", {{"error", std::string(requests.status().message())}});
+        return;
+    }
+    auto st = stop.get_token();
+    for (const auto& r : *requests) {
+        if (r.spec().state() != types::PENDING) {
+            continue;
+        }
+        const std::string id = r.metadata().name();
+        executor->submit(id, [this, r, id, st] {
+            if (auto s = handler->remind(r, st); !s.ok()) {
+                common::logWarn("cannot send a reminder", {{"request", id}, {"error", std::string(s.message())}});
+            }
+        });
+    }
+}
+
 // [review]: the HTTPS bot endpoint where Teams delivers Approve, Deny and refresh actions.
 int App::Impl::startReviewEndpoint() {
     const auto& rc = config.review;
@@ -640,6 +662,15 @@ void App::Impl::maintain(std::stop_token st) {
     auto lastIdentityCheck = clock.steadyNow();
     auto lastExpiryCheck = clock.steadyNow();
     auto lastWatchdog = clock.steadyNow();
+    auto lastReminderScan = clock.steadyNow();
+    RemindersConfig reminders;
+    {
+        std::lock_guard lock(configMu);
+        reminders = config.reminders;  // read at start: a reload does not change them
+    }
+    // Often enough that a reminder is at most a quarter interval late; never more than a minute.
+    const auto reminderScanEvery = std::clamp<std::chrono::seconds>(
+        std::min(reminders.after, reminders.repeat) / 4, std::chrono::seconds(1), std::chrono::seconds(60));
     bool expiredLogged = false;
     while (!st.stop_requested()) {
         clock.sleepFor(std::chrono::milliseconds(250), st);
@@ -660,6 +691,10 @@ void App::Impl::maintain(std::stop_token st) {
         if (refresh && now - lastIdentityCheck >= interval) {
             lastIdentityCheck = now;
             refreshIdentity(false);
+        }
+        if (reminders.after.count() > 0 && watching && now - lastReminderScan >= reminderScanEvery) {
+            lastReminderScan = now;
+            scanReminders();
         }
         if (now - lastExpiryCheck >= ExpiryCheckEvery) {
             lastExpiryCheck = now;
@@ -739,6 +774,12 @@ int App::run() {
     }
     hs.roleToRecipients = d.config.roleToRecipients;
     hs.reviewFromTeams = d.config.review.enabled;
+    hs.notifyRequester = d.config.notifyRequester;
+    hs.userIdTrait = d.config.review.userIdTrait;
+    hs.remindAfter = d.config.reminders.after;
+    hs.remindRepeat = d.config.reminders.repeat;
+    hs.remindMax = d.config.reminders.max;
+    hs.escalateTo = d.config.reminders.escalateTo;
     d.handler = std::make_unique<RequestHandler>(*d.auth, *d.messenger, d.clock, hs,
                                                  [&d](const std::string& id, std::chrono::milliseconds delay) {
                                                      d.retries->schedule(id, delay);

@@ -89,7 +89,9 @@ Config build(const toml::table& root, const std::string& path) {
     Config c;
     c.path = path;
     c.preload = getBool(path, root, "", "preload", false);
-    warnUnknown(path, root, "", {"preload", "teleport", "msapi", "role_to_recipients", "log", "http", "review"},
+    c.notifyRequester = getBool(path, root, "", "notify_requester", false);
+    warnUnknown(path, root, "", {"preload", "notify_requester", "teleport", "msapi", "role_to_recipients", "log", "http",
+                                 "review", "reminders"},
                 c.warnings);
 
     if (const toml::table* t = section(path, root, "teleport")) {
@@ -256,6 +258,49 @@ Config build(const toml::table& root, const std::string& path) {
     c.review.openIdMetadata = government ? "https://login.botframework.azure.us/v1/.well-known/openidconfiguration"
                                          : "https://login.botframework.com/v1/.well-known/openidconfiguration";
     c.review.issuer = government ? "https://api.botframework.us" : "https://api.botframework.com";
+    if (const toml::table* r = section(path, root, "reminders")) {
+        const std::string s = "reminders.";
+        auto duration = [&](const char* key) {
+            const std::string text = getString(path, *r, s, key, "");
+            if (text.empty()) {
+                return std::chrono::seconds(0);
+            }
+            auto d = common::parseGoDuration(text);
+            if (!d || *d < std::chrono::seconds(1)) {
+                throw ConfigError(where(path, *r->get(key), s + key) + ": must be a duration of at least 1s, e.g. \"30m\"");
+            }
+            return std::chrono::duration_cast<std::chrono::seconds>(*d);
+        };
+        c.reminders.after = duration("after");
+        c.reminders.repeat = duration("repeat");
+        if (c.reminders.repeat.count() == 0) {
+            c.reminders.repeat = c.reminders.after;
+        }
+        if (const toml::node* m = r->get("max")) {
+            auto v = m->value<int64_t>();
+            if (!m->is_integer() || !v || *v < 1 || *v > 100) {
+                throw ConfigError(where(path, *m, s + "max") + ": must be a number from 1 to 100");
+            }
+            c.reminders.max = static_cast<int>(*v);
+        }
+        if (const toml::node* e = r->get("escalate_to")) {
+            const toml::array* arr = e->as_array();
+            if (!arr) {
+                throw ConfigError(where(path, *e, s + "escalate_to") + ": must be a list of recipients");
+            }
+            for (const auto& item : *arr) {
+                auto v = item.value<std::string>();
+                if (!v || v->empty()) {
+                    throw ConfigError(where(path, item, s + "escalate_to") + ": must be a list of recipients");
+                }
+                c.reminders.escalateTo.push_back(*v);
+            }
+        }
+        if (c.reminders.after.count() == 0 && (r->get("repeat") || r->get("escalate_to") || r->get("max"))) {
+            throw ConfigError(where(path, *r, s + "after") + ": is required to send reminders");
+        }
+        warnUnknown(path, *r, s, {"after", "repeat", "max", "escalate_to"}, c.warnings);
+    }
     if (const toml::table* r = section(path, root, "review")) {
         const std::string s = "review.";
         auto& rc = c.review;

@@ -62,9 +62,19 @@ struct ReviewConfig {
     std::string issuer;          // expected token issuer; default per cloud
 };
 
+// [reminders]: nudges for requests that stay pending, then escalation.
+struct RemindersConfig {
+    std::chrono::seconds after{0};   // 0 = off
+    std::chrono::seconds repeat{0};  // between reminders; default `after`
+    int max = 3;                     // reminders before escalating
+    std::vector<std::string> escalateTo;
+};
+
 struct Config {
     std::string path;
     bool preload = false;
+    bool notifyRequester = false;  // the requester gets a copy of the card and the outcome
+    RemindersConfig reminders;
     TeleportConfig teleport;
     MsApiConfig msapi;
     std::map<std::string, std::vector<std::string>> roleToRecipients;

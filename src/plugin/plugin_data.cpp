@@ -153,6 +153,9 @@ std::map<std::string, std::string> encodePluginData(const PluginData& d) {
     m["recipients"] = d.hasRecipients ? goJsonStringArray(d.recipients) : "";
     m["claim"] = d.claim;
     m["updating"] = d.updating;
+    m["requester"] = d.requester;
+    m["requester_notified"] = d.requesterNotified;
+    m["reminders"] = d.reminders;
     return m;
 }
 
@@ -202,6 +205,9 @@ PluginData decodePluginData(const std::map<std::string, std::string>& m) {
     }
     d.claim = get(m, "claim");
     d.updating = get(m, "updating");
+    d.requester = get(m, "requester");
+    d.requesterNotified = get(m, "requester_notified");
+    d.reminders = get(m, "reminders");
     return d;
 }
 

@@ -40,6 +40,11 @@ struct PluginData {
     // Who is bringing the cards to the recorded state ("<instance> <unix ms lease end>"); a
     // replica that dies halfway leaves it, and another finishes the job once the lease ends.
     std::string updating;
+    // notify_requester: the requester as a recipient ("" = none) and the outcome they were told.
+    std::string requester;
+    std::string requesterNotified;
+    // [reminders]: how many were sent and when the last went ("<count> <unix ms>").
+    std::string reminders;
 
     bool operator==(const PluginData&) const = default;
 };

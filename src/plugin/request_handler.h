@@ -38,6 +38,15 @@ struct HandlerSettings {
     // [review] enabled: pending cards ask Teams for each viewer's own version (with buttons
     // for reviewers).
     bool reviewFromTeams = false;
+    // notify_requester: a copy of the card, then the outcome, to the requester (by email user
+    // name, else the Entra ID in `userIdTrait`).
+    bool notifyRequester = false;
+    std::string userIdTrait = "msteams_uid";
+    // [reminders]: `after` 0 = off.
+    std::chrono::milliseconds remindAfter{0};
+    std::chrono::milliseconds remindRepeat{0};
+    int remindMax = 3;
+    std::vector<std::string> escalateTo;
 };
 
 struct HandlerStats {
@@ -67,6 +76,10 @@ public:
     std::vector<std::string> recipientsFor(const types::AccessRequestV3& request) const;
     teams::CardData cardFor(const types::AccessRequestV3& request) const;
     const HandlerStats& stats() const { return stats_; }
+    // [reminders]: sends the reminder that is due for this pending request, if any, and
+    // escalates after the last one. Recorded in plugin data first: once per interval, across
+    // replicas and restarts.
+    absl::Status remind(const types::AccessRequestV3& request, std::stop_token stop = {});
     // Applies a reloaded [role_to_recipients] to requests handled from now on.
     void setRoleToRecipients(std::map<std::string, std::vector<std::string>> map);
     // Time from a request's creation to each of its cards being posted.
@@ -98,6 +111,11 @@ private:
     // Claims and posts the cards of a resolved or gone request that were never posted.
     absl::Status deliverMissing(const std::string& id, const PluginData& data, const Rendered& rendered,
                                 std::stop_token stop);
+    // notify_requester: where the requester gets messages ("" when they cannot be reached).
+    std::string requesterRecipient(const types::AccessRequestV3& request);
+    // Tells the requester the outcome `tag`, once.
+    void tellRequester(const std::string& id, const std::string& tag, const teams::CardData& card,
+                       std::stop_token stop);
     // The card of a request that no longer exists, from what plugin data remembers.
     teams::CardData cardFromPluginData(const std::string& id, const PluginData& data) const;
     absl::Status updateReviews(const types::AccessRequestV3& request, std::stop_token stop);

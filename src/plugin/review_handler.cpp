@@ -53,11 +53,11 @@ absl::StatusOr<std::string> ReviewHandler::teleportUser(const std::string& aadOb
     if (!email.ok()) {
         return email.status();
     }
-    auto exists = auth_.userExists(*email);
+    auto exists = auth_.getUser(*email);
     if (!exists.ok()) {
         return exists.status();
     }
-    if (!*exists) {
+    if (!exists->has_value()) {
         return absl::NotFoundError("no Teleport user is named " + *email);
     }
     return *email;

@@ -284,7 +284,8 @@ std::string stringify(const Object::Ptr& o) {
     return os.str();
 }
 
-Object::Ptr activityObject(const CardData& d, const Object::Ptr& card) {
+// A message activity carrying one card; `summary` is the preview in Teams' activity feed.
+Object::Ptr messageWithCard(const Object::Ptr& card, const std::string& summary) {
     auto attachment = obj();
     attachment->set("contentType", "application/vnd.microsoft.card.adaptive");
     attachment->set("content", card);
@@ -292,13 +293,52 @@ Object::Ptr activityObject(const CardData& d, const Object::Ptr& card) {
     attachments->add(attachment);
     auto activity = obj();
     activity->set("type", "message");
-    // The notification preview in Teams' activity feed.
-    activity->set("summary", "Access request " + truncateUtf8(clean(d.requestId), 64) + " " + statusWord(d.status));
+    activity->set("summary", summary);
     activity->set("attachments", attachments);
     return activity;
 }
 
+Object::Ptr activityObject(const CardData& d, const Object::Ptr& card) {
+    return messageWithCard(card, "Access request " + truncateUtf8(clean(d.requestId), 64) + " " + statusWord(d.status));
+}
+
 }  // namespace
+
+std::string buildNoticeActivity(const Notice& n) {
+    Array::Ptr body = new Array;
+    auto title = textBlock(user(n.title, 200));
+    title->set("weight", "Bolder");
+    title->set("size", "Medium");
+    body->add(title);
+    if (!n.text.empty()) {
+        body->add(textBlock(user(n.text, 1000)));
+    }
+    Array::Ptr facts = new Array;
+    for (const auto& [k, v] : n.facts) {
+        addFact(facts, k, user(v, 500));
+    }
+    if (facts->size() > 0) {
+        auto set = obj();
+        set->set("type", "FactSet");
+        set->set("facts", facts);
+        body->add(set);
+    }
+    auto card = obj();
+    card->set("type", "AdaptiveCard");
+    card->set("version", "1.4");
+    card->set("$schema", "http://adaptivecards.io/schemas/adaptive-card.json");
+    card->set("body", body);
+    if (!n.webUrl.empty()) {
+        Array::Ptr actions = new Array;
+        auto open = obj();
+        open->set("type", "Action.OpenUrl");
+        open->set("title", "Open");
+        open->set("url", n.webUrl);
+        actions->add(open);
+        card->set("actions", actions);
+    }
+    return stringify(messageWithCard(card, truncateUtf8(clean(n.summary), 200)));
+}
 
 const char* statusWord(CardStatus s) {
     switch (s) {

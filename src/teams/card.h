@@ -57,6 +57,17 @@ std::string buildCard(const CardData& data);
 // The Bot Framework activity carrying the card.
 std::string buildActivity(const CardData& data);
 
+// A short message about a request (a reminder, the outcome for the requester): a title, a line
+// of text and facts; all of it treated as user text.
+struct Notice {
+    std::string summary;  // the notification preview
+    std::string title;
+    std::string text;
+    std::vector<std::pair<std::string, std::string>> facts;
+    std::string webUrl;
+};
+std::string buildNoticeActivity(const Notice& notice);
+
 // Escapes markdown and strips control and bidi-override characters; the result renders as the
 // literal text in Teams.
 std::string escapeMarkdown(const std::string& text);

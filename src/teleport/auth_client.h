@@ -17,6 +17,7 @@
 namespace tmsteams::teleport {
 
 using PluginDataMap = std::map<std::string, std::string>;
+using UserTraits = std::map<std::string, std::vector<std::string>>;
 
 // A server stream of watch events.
 class WatchStream {
@@ -52,8 +53,8 @@ public:
     // Names of the users whose trait `trait` holds `value` (UsersService.ListUsers, matched here).
     virtual absl::StatusOr<std::vector<std::string>> usersWithTrait(const std::string& trait,
                                                                     const std::string& value) = 0;
-    // Whether a user of that name exists (UsersService.GetUser).
-    virtual absl::StatusOr<bool> userExists(const std::string& name) = 0;
+    // A user's traits (UsersService.GetUser); nullopt when there is no such user.
+    virtual absl::StatusOr<std::optional<UserTraits>> getUser(const std::string& name) = 0;
     // Submits a review authored by `submission.review().author()`; Teleport checks that user's
     // own permission to review. Returns the request as it is afterwards.
     virtual absl::StatusOr<types::AccessRequestV3> submitReview(const types::AccessReviewSubmission& submission) = 0;

@@ -271,7 +271,7 @@ absl::StatusOr<std::vector<std::string>> GrpcAuthClient::usersWithTrait(const st
     return out;
 }
 
-absl::StatusOr<bool> GrpcAuthClient::userExists(const std::string& name) {
+absl::StatusOr<std::optional<UserTraits>> GrpcAuthClient::getUser(const std::string& name) {
     grpc::ClientContext ctx;
     prepareContext(ctx, CallTimeout, true);
     ::teleport::users::v1::GetUserRequest req;
@@ -279,12 +279,16 @@ absl::StatusOr<bool> GrpcAuthClient::userExists(const std::string& name) {
     ::teleport::users::v1::GetUserResponse resp;
     auto s = usersStub()->GetUser(&ctx, req, &resp);
     if (s.error_code() == grpc::NOT_FOUND) {
-        return false;
+        return std::optional<UserTraits>();
     }
     if (!s.ok()) {
         return fromGrpc(s, "read user");
     }
-    return resp.user().metadata().name() == name;
+    UserTraits traits;
+    for (const auto& [key, values] : resp.user().spec().traits().values()) {
+        traits[key].assign(values.values().begin(), values.values().end());
+    }
+    return std::optional<UserTraits>(std::move(traits));
 }
 
 absl::StatusOr<types::AccessRequestV3> GrpcAuthClient::submitReview(const types::AccessReviewSubmission& submission) {

@@ -31,7 +31,7 @@ public:
     absl::StatusOr<std::optional<types::AccessRequestV3>> getAccessRequest(const std::string& id) override;
     absl::StatusOr<std::vector<std::string>> usersWithTrait(const std::string& trait,
                                                             const std::string& value) override;
-    absl::StatusOr<bool> userExists(const std::string& name) override;
+    absl::StatusOr<std::optional<UserTraits>> getUser(const std::string& name) override;
     absl::StatusOr<types::AccessRequestV3> submitReview(const types::AccessReviewSubmission& submission) override;
 
 private:

@@ -40,7 +40,7 @@ PluginEnv::PluginEnv(Options options) : options_(std::move(options)) {
 void PluginEnv::writeConfig(const std::string& extra) {
     std::ofstream out(configPath_);
     out << "preload = " << (options_.preload ? "true" : "false") << "\n"
-        << "[teleport]\naddr = \"" << auth_->addr() << "\"\nidentity = \"" << auth_->identity(options_.pluginUser)
+        << options_.topLevel << "[teleport]\naddr = \"" << auth_->addr() << "\"\nidentity = \"" << auth_->identity(options_.pluginUser)
         << "\"\n"
         << "[msapi]\napp_id = \"" << directory::AppId << "\"\napp_secret = \"" << (tmp_ / "secret") << "\"\n"
         << "tenant_id = \"" << directory::Tenant << "\"\nteams_app_id = \"" << TeamsAppId << "\"\n"

@@ -43,6 +43,7 @@ public:
         std::string pluginUser = "teleport-msteams";
         std::vector<std::string> authArgs;
         std::vector<std::string> graphArgs;
+        std::string topLevel;  // config lines before the first section
     };
 
     PluginEnv();

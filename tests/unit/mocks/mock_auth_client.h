@@ -17,7 +17,7 @@ public:
     IMPLEMENT_MOCK0(listAccessRequests);
     IMPLEMENT_MOCK1(getAccessRequest);
     IMPLEMENT_MOCK2(usersWithTrait);
-    IMPLEMENT_MOCK1(userExists);
+    IMPLEMENT_MOCK1(getUser);
     IMPLEMENT_MOCK1(submitReview);
 };
 

@@ -75,7 +75,17 @@ public:
         }
         return out;
     }
-    absl::StatusOr<bool> userExists(const std::string& name) override { return people.count(name) > 0; }
+    absl::StatusOr<std::optional<teleport::UserTraits>> getUser(const std::string& name) override {
+        auto it = people.find(name);
+        if (it == people.end()) {
+            return std::optional<teleport::UserTraits>();
+        }
+        teleport::UserTraits t;
+        for (const auto& [k, v] : it->second) {
+            t[k] = {v};
+        }
+        return std::optional<teleport::UserTraits>(t);
+    }
     absl::StatusOr<types::AccessRequestV3> submitReview(const types::AccessReviewSubmission& s) override {
         return store.submitReview(s, now);
     }
