@@ -26,6 +26,7 @@ const char* Page = R"HTML(<!doctype html>
   .meta { font-size: 11px; color: #616161; padding: 4px 8px; border-top: 1px solid #f0f0f0; }
   .empty { padding: 30px; color: #616161; }
   .raw { white-space: pre-wrap; font-size: 11px; padding: 8px; }
+  .reply { font-size: 12px; padding: 6px 8px; background: #fff4ce; border-top: 1px solid #f0e0a0; }
 </style>
 <script src="/_fake/assets/adaptivecards.js"></script>
 </head>
@@ -34,8 +35,19 @@ const char* Page = R"HTML(<!doctype html>
 <main id="conversations"><div class="empty">No conversations yet.</div></main>
 <script>
 let shownVersion = -1;
+const views = new Map();  // "activity@updatedMs" -> the viewer's own card (Universal Actions refresh)
 
-function renderCard(card) {
+// Teams sends card actions to the bot as the person who clicked; so does the fake.
+async function invoke(viewer, verb, data, activity, conversation) {
+  const r = await fetch("/_fake/invoke", { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ user: viewer, verb: verb, requestId: (data && data.requestId) || "",
+                           reason: (data && data.reason) || "", conversationId: conversation, replyToId: activity }) });
+  const o = await r.json();
+  if (!r.ok || o.status !== 200) return { error: o.error || ("the bot answered HTTP " + o.status) };
+  try { return JSON.parse(o.body || "{}"); } catch (e) { return { error: "the bot's answer is not JSON" }; }
+}
+
+function renderCard(card, onExecute) {
   if (typeof AdaptiveCards === "undefined") {
     const pre = document.createElement("div");
     pre.className = "raw";
@@ -44,8 +56,39 @@ function renderCard(card) {
   }
   const ac = new AdaptiveCards.AdaptiveCard();
   ac.hostConfig = new AdaptiveCards.HostConfig({ fontFamily: "Segoe UI, system-ui, sans-serif" });
+  ac.onExecuteAction = action => {
+    if (action instanceof AdaptiveCards.ExecuteAction && onExecute) onExecute(action.verb, action.data);
+    else if (action.url) window.open(action.url, "_blank");
+  };
   ac.parse(card);
   return ac.render();
+}
+
+// Shows `card` in `holder` as `viewer` sees it: with a refresh clause, the bot's card for them.
+async function showCard(holder, card, viewer, a, c) {
+  const act = async (verb, data) => {
+    const reply = await invoke(viewer, verb, data, a.id, c.id);
+    const old = holder.querySelector(".reply");
+    if (old) old.remove();
+    if (reply.type === "application/vnd.microsoft.card.adaptive") {
+      holder.replaceChildren(renderCard(reply.value, act));
+    } else {
+      const note = document.createElement("div");
+      note.className = "reply";
+      note.textContent = reply.error || (typeof reply.value === "string" ? reply.value : "done");
+      holder.appendChild(note);
+    }
+  };
+  let shown = card;
+  if (card.refresh && card.refresh.action && viewer) {
+    const key = a.id + "@" + a.updatedMs;
+    if (!views.has(key)) {
+      views.set(key, invoke(viewer, card.refresh.action.verb, card.refresh.action.data, a.id, c.id));
+    }
+    const reply = await views.get(key);
+    if (reply.type === "application/vnd.microsoft.card.adaptive") shown = reply.value;
+  }
+  holder.replaceChildren(renderCard(shown, act));
 }
 
 async function refresh() {
@@ -72,7 +115,12 @@ async function refresh() {
       const msg = document.createElement("div");
       msg.className = "message";
       msg.dataset.activity = a.id;
-      if (a.card) msg.appendChild(renderCard(a.card));
+      if (a.card) {
+        const holder = document.createElement("div");
+        msg.appendChild(holder);
+        // In a personal chat the viewer is its owner; channels show the shared card.
+        await showCard(holder, a.card, c.kind === "channel" ? "" : c.ownerId, a, c);
+      }
       const meta = document.createElement("div");
       meta.className = "meta";
       meta.textContent = "posted " + new Date(a.receivedMs).toLocaleTimeString() +

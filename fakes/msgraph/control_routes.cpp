@@ -213,6 +213,20 @@ void handleControl(Exchange& ex, FakeState& state) {
         publishAppPackage(ex, state);
     } else if (ex.method == "GET" && what == "version") {
         ex.json(200, "{\"version\":" + std::to_string(state.version()) + "}");
+    } else if (ex.method == "POST" && what == "bot-endpoint") {
+        // Where card actions go: {"endpoint": URL, "ca": FILE, "appId": ID}.
+        Poco::JSON::Object::Ptr o;
+        try {
+            Poco::JSON::Parser p;
+            o = p.parse(ex.body).extract<Poco::JSON::Object::Ptr>();
+        } catch (const std::exception&) {
+            ex.json(400, R"({"error":"the body must be a JSON object"})");
+            return;
+        }
+        state.botEndpoint = o->optValue<std::string>("endpoint", state.botEndpoint);
+        state.botEndpointCa = o->optValue<std::string>("ca", state.botEndpointCa);
+        state.botAppId = o->optValue<std::string>("appId", state.botAppId);
+        ex.json(200, R"({"ok":true})");
     } else if (ex.method == "POST" && what == "faults") {
         faults(ex, state);
     } else if (ex.method == "POST" && what == "reset") {

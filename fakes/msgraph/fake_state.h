@@ -130,10 +130,10 @@ public:
     // `catalog`, also the catalog and installations.
     void reset(bool catalog);
 
-    // Teams calling the bot (card actions): the keys that sign those calls, and the defaults
-    // of /_fake/invoke. Set before serving; read without the mutex.
+    // Teams calling the bot (card actions): the keys that sign those calls (immutable), and the
+    // defaults of /_fake/invoke (under the mutex; POST /_fake/bot-endpoint changes them).
     const BotSigner& signer() const { return signer_; }
-    std::string scheme = "http";  // how clients reach this fake
+    std::string scheme = "http";  // how clients reach this fake; set before serving
     std::string botEndpoint;      // the bot's messaging endpoint, e.g. https://127.0.0.1:8443/api/messages
     std::string botEndpointCa;    // CA file that signs its certificate
     std::string botAppId;         // the audience of the tokens; default: the first catalog app's bot

@@ -6,6 +6,7 @@
 
 #include <Poco/JSON/Parser.h>
 
+#include <filesystem>
 #include <regex>
 
 #include "support/plugin_env.h"
@@ -177,4 +178,27 @@ BOOST_AUTO_TEST_CASE(a_replayed_action_is_refused_and_thresholds_show_progress) 
         auto cards = r.env.cardsFor(id);
         return cards.size() == 1 && cards[0].status() == "PENDING" && cards[0].contains("1 of 2");
     }, 20s));
+}
+
+BOOST_AUTO_TEST_CASE(a_reviewer_clicks_approve_in_the_browser_view) {
+    ReviewEnv r;
+    auto set = r.env.graph().control("POST", "/_fake/bot-endpoint",
+                                     "{\"endpoint\":\"" + r.endpoint + "\",\"ca\":\"" + r.ca + "\"}");
+    BOOST_REQUIRE(set.status == 200);
+    auto id = r.env.createRequest("carol", "editor", {"--reason", "clicked in the browser"});
+    BOOST_REQUIRE(r.env.waitForCards(id, 1, "PENDING"));  // Bob's chat
+    auto browser = runCommand({"node", binaryPath("CLICK_APPROVE_SCRIPT"), r.env.graph().url() + "/",
+                               r.env.dir().path(), "approved from the browser"},
+                              90s);
+    BOOST_TEST(browser.exitCode == 0, browser.out + browser.err);
+    const std::string after = r.request(id);
+    BOOST_TEST(after.find("\"State\": \"APPROVED\"") != std::string::npos, after);
+    BOOST_TEST(after.find("approved from the browser") != std::string::npos);
+    BOOST_TEST(r.env.waitForCards(id, 1, "APPROVED"));
+    const std::string shots = binaryPath("SCREENSHOT_DIR");
+    std::filesystem::create_directories(shots);
+    for (const char* shot : {"approve-1.png", "approve-2.png"}) {
+        std::filesystem::copy_file(r.env.dir() / shot, shots + "/" + shot,
+                                   std::filesystem::copy_options::overwrite_existing);
+    }
 }
