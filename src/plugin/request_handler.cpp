@@ -179,7 +179,8 @@ teams::CardData RequestHandler::cardFor(const types::AccessRequestV3& req) const
     c.accessExpires = teleport::fromProtoTime(spec.expires());
     c.maxDuration = teleport::fromProtoTime(spec.maxduration());
     c.webUrl = requestUrl(settings_.webProxyAddr, c.requestId);
-    c.refresh = settings_.reviewFromTeams && c.status == CardStatus::Pending;
+    // Long-term requests are granted by promotion to an access list, in Teleport's web UI.
+    c.refresh = settings_.reviewFromTeams && c.status == CardStatus::Pending && spec.requestkind() != types::LONG_TERM;
     return c;
 }
 

@@ -90,7 +90,8 @@ InvokeReply ReviewHandler::handle(const CardAction& action) {
     auto user = teleportUser(action.aadObjectId);
     if (action.verb == teams::VerbRefresh) {
         // Buttons only for someone who could review: a known Teleport user, not the requester.
-        const bool eligible = user.ok() && *user != req.spec().user();
+        const bool eligible =
+            user.ok() && *user != req.spec().user() && req.spec().requestkind() != types::LONG_TERM;
         count(eligible ? "refresh_reviewer" : "refresh_viewer");
         return {cardReply(req, eligible), false};
     }
@@ -101,6 +102,12 @@ InvokeReply ReviewHandler::handle(const CardAction& action) {
                          {"error", std::string(user.status().message())}});
         return {invokeMessageReply("Your Teams account is not linked to a Teleport user, so Teleport cannot take "
                                    "your review here. Review the request in Teleport instead."),
+                false};
+    }
+    if (req.spec().requestkind() == types::LONG_TERM) {
+        count("long_term");
+        return {invokeMessageReply("Long-term requests are granted by promotion to an access list: review this one in "
+                                   "Teleport's web UI."),
                 false};
     }
     if (req.spec().state() != types::PENDING) {

@@ -202,3 +202,15 @@ BOOST_AUTO_TEST_CASE(a_reviewer_clicks_approve_in_the_browser_view) {
                                    std::filesystem::copy_options::overwrite_existing);
     }
 }
+
+BOOST_AUTO_TEST_CASE(long_term_requests_keep_the_web_link_only) {
+    ReviewEnv r;
+    auto id = r.env.createRequest("carol", "editor", {"--long-term"});
+    BOOST_REQUIRE(r.env.waitForCards(id, 1, "PENDING"));
+    BOOST_TEST(!r.env.cardsFor(id).front().contains("\"refresh\""));
+    auto view = r.act(dir::Bob, "refreshCard", id);
+    BOOST_TEST(view.value.find("\"verb\":\"approve\"") == std::string::npos);
+    auto a = r.act(dir::Bob, "approve", id);
+    BOOST_TEST(a.value.find("promotion to an access list") != std::string::npos, a.value);
+    BOOST_TEST(reviewsIn(r.request(id)) == 0u);
+}

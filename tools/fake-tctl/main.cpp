@@ -28,7 +28,7 @@ const char* Usage = R"(usage: fake-tctl [--auth ADDR] [--identity FILE] COMMAND 
 commands:
   ping
   request create USER --roles R1,R2 [--reason TEXT] [--reviewers A,B] [--ttl DUR]
-                 [--access-ttl DUR] [--resource /CLUSTER/KIND/NAME]... [--approvals N]
+                 [--access-ttl DUR] [--resource /CLUSTER/KIND/NAME]... [--approvals N] [--long-term]
                                     prints the new ID
   request ls [--state pending|approved|denied|promoted] [--user USER]
   request get ID                    the request as JSON
@@ -74,7 +74,7 @@ struct Args {
 };
 
 Args parse(int argc, char** argv) {
-    static const std::vector<std::string> boolean = {"--approve", "--deny", "--unavailable", "-h",
+    static const std::vector<std::string> boolean = {"--approve", "--deny", "--unavailable", "--long-term", "-h",
                                                      "--help"};
     Args a;
     for (int i = 1; i < argc; ++i) {
@@ -202,6 +202,9 @@ int cmdRequest(const Client& c, const Args& a) {
             if (seg.size() > 3) {
                 id->set_subresourcename(seg[3]);
             }
+        }
+        if (a.has("--long-term")) {
+            spec->set_requestkind(types::LONG_TERM);  // as the web UI's "Permanent" tab creates it
         }
         if (a.has("--approvals")) {
             auto* t = spec->add_thresholds();
