@@ -97,9 +97,10 @@ void handleInvoke(Exchange& ex, FakeState& state) {
         return;
     }
     const std::string user = str(in, "user");
-    std::string name, endpoint, ca, appId;
+    std::string name, endpoint, ca, appId, tenant;
     {
         std::lock_guard lock(state.mutex());
+        tenant = state.directory().tenantId;
         const auto* u = state.directory().userById(user);
         if (!u) {
             ex.json(400, R"({"error":"unknown user: pass an id from the directory"})");
@@ -123,6 +124,7 @@ void handleInvoke(Exchange& ex, FakeState& state) {
     const std::string activity =
         "{\"type\":\"invoke\",\"name\":\"adaptiveCard/action\",\"id\":" + common::jsonQuote(id) +
         ",\"channelId\":\"msteams\",\"serviceUrl\":" + common::jsonQuote(serviceUrl) +
+        ",\"channelData\":{\"tenant\":{\"id\":" + common::jsonQuote(str(in, "tenant", tenant)) + "}}" +
         ",\"from\":{\"id\":" + common::jsonQuote("29:" + user) + ",\"aadObjectId\":" + common::jsonQuote(user) +
         ",\"name\":" + common::jsonQuote(name) + "},\"recipient\":{\"id\":" + common::jsonQuote("28:" + appId) +
         "},\"conversation\":{\"id\":" + common::jsonQuote(str(in, "conversationId")) +

@@ -102,20 +102,23 @@ BotAuthenticator::BotAuthenticator(HttpTransport& http, common::Clock& clock, Bo
 BotAuthenticator::~BotAuthenticator() = default;
 
 absl::Status BotAuthenticator::refreshKeys(bool force) {
+    // One fetch at a time; whoever waited finds the keys fresh.
+    std::lock_guard fetching(fetchMu_);
     const auto now = clock_.steadyNow();
     {
         std::lock_guard lock(mu_);
         if (!keys_.empty() && !force && now - fetchedAt_ < settings_.keysMaxAge) {
             return absl::OkStatus();
         }
-        // Unknown key ids must not let anyone make us hammer the metadata endpoint.
-        if (lastAttempt_ != std::chrono::steady_clock::time_point{} && now - lastAttempt_ < std::chrono::minutes(1) &&
-            !keys_.empty()) {
-            return absl::OkStatus();
+        // Tokens with unknown key ids, or a metadata endpoint that is down, must not let anyone
+        // make us call Microsoft on every request: at most one attempt a minute.
+        if (lastAttempt_ != std::chrono::steady_clock::time_point{} && now - lastAttempt_ < std::chrono::minutes(1)) {
+            return keys_.empty() ? absl::UnavailableError("the Bot Framework signing keys are not loaded yet")
+                                 : absl::OkStatus();
         }
         lastAttempt_ = now;
     }
-    HttpRequest meta{"GET", settings_.openIdMetadataUrl, {}, "", std::chrono::milliseconds(10000)};
+    HttpRequest meta{"GET", settings_.openIdMetadataUrl, {}, "", std::chrono::milliseconds(5000)};
     auto m = http_.send(meta);
     auto metaObj = m.status == 200 ? parseObject(m.body) : nullptr;
     const std::string jwksUri = utf8Field(metaObj, "jwks_uri");
@@ -123,7 +126,7 @@ absl::Status BotAuthenticator::refreshKeys(bool force) {
         return absl::UnavailableError("cannot read the Bot Framework OpenID metadata (" +
                                       (m.answered() ? "HTTP " + std::to_string(m.status) : m.transportError) + ")");
     }
-    auto k = http_.send({"GET", jwksUri, {}, "", std::chrono::milliseconds(10000)});
+    auto k = http_.send({"GET", jwksUri, {}, "", std::chrono::milliseconds(5000)});
     auto jwks = k.status == 200 ? parseObject(k.body) : nullptr;
     if (!jwks || !jwks->isArray("keys")) {
         return absl::UnavailableError("cannot read the Bot Framework signing keys");
@@ -149,7 +152,9 @@ absl::Status BotAuthenticator::refreshKeys(bool force) {
         if (jwk->isArray("endorsements")) {
             auto en = jwk->getArray("endorsements");
             for (size_t j = 0; j < en->size(); ++j) {
-                key->endorsements.push_back(en->getElement<std::string>(static_cast<unsigned>(j)));
+                if (en->get(static_cast<unsigned>(j)).isString()) {
+                    key->endorsements.push_back(en->getElement<std::string>(static_cast<unsigned>(j)));
+                }
             }
         }
         fresh[kid] = key;

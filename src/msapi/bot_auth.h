@@ -46,7 +46,8 @@ private:
     HttpTransport& http_;
     common::Clock& clock_;
     BotAuthSettings settings_;
-    std::mutex mu_;  // guards keys_ and the fetch times
+    std::mutex fetchMu_;  // one key fetch at a time
+    std::mutex mu_;       // guards keys_ and the fetch times
     std::map<std::string, std::shared_ptr<Key>> keys_;
     std::chrono::steady_clock::time_point fetchedAt_{};
     std::chrono::steady_clock::time_point lastAttempt_{};

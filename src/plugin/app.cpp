@@ -374,11 +374,19 @@ void App::Impl::preload() {
 }
 
 // Teleport unreachable, a deadline, a conflict storm: worth another try (the watch may never
-// repeat this event). A request we cannot understand or a shutdown is not.
+// repeat this event). A request we cannot understand, a refusal or a shutdown is not.
 void App::Impl::retryIfTransient(const std::string& id, const absl::Status& s) {
-    if (s.code() != absl::StatusCode::kInvalidArgument && s.code() != absl::StatusCode::kCancelled &&
-        !stop.stop_requested()) {
-        handler->retryLater(id);
+    switch (s.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kCancelled:
+    case absl::StatusCode::kPermissionDenied:  // RBAC: logged; fixing the role and a restart retries
+    case absl::StatusCode::kUnimplemented:
+    case absl::StatusCode::kNotFound:  // the request is gone; its DELETE is handled on its own
+        return;
+    default:
+        if (!stop.stop_requested()) {
+            handler->retryLater(id);
+        }
     }
 }
 
@@ -450,7 +458,7 @@ int App::Impl::startReviewEndpoint() {
         }
         return u->mail.empty() ? u->userPrincipalName : u->mail;
     });
-    auto server = ReviewServer::start({rc.listen, rc.tlsCert, rc.tlsKey}, *botAuth, *reviews, clock);
+    auto server = ReviewServer::start({rc.listen, rc.tlsCert, rc.tlsKey, config.msapi.tenantId}, *botAuth, *reviews, clock);
     if (!server.ok()) {
         return fail(config.path + ": review.listen: " + std::string(server.status().message()));
     }

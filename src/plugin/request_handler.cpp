@@ -638,18 +638,28 @@ absl::Status RequestHandler::onDeleted(const std::string& id, std::stop_token st
 }
 
 absl::Status RequestHandler::releaseUpdating(const std::string& id, const std::string& lease, std::stop_token stop) {
+    bool overtaken = false;
+    std::vector<StoredMessage> messages;
     auto r = casUpdate(
         id,
         [&](const std::optional<PluginData>& old) -> std::optional<PluginData> {
+            overtaken = false;
             if (!old || old->updating != lease) {
-                return std::nullopt;  // someone else took over; theirs to clear
+                // Another replica recorded a newer state meanwhile; our older render may have
+                // landed after its update, so render from the truth once more.
+                overtaken = old.has_value();
+                messages = old ? old->messages : std::vector<StoredMessage>{};
+                return std::nullopt;
             }
             PluginData d = *old;
             d.updating.clear();
             return d;
         },
         stop);
-    return r.status();
+    if (!r.ok()) {
+        return r.status();
+    }
+    return overtaken ? refresh(id, messages, stop) : absl::OkStatus();
 }
 
 absl::Status RequestHandler::finishUpdate(const std::string& id, const PluginData& d, std::stop_token stop) {
@@ -949,6 +959,7 @@ absl::Status RequestHandler::remind(const types::AccessRequestV3& req, std::stop
     int sent = 0;
     bool escalate = false;
     std::vector<StoredMessage> cards;
+    std::string requester;
     auto won = casUpdate(
         id,
         [&](const std::optional<PluginData>& old) -> std::optional<PluginData> {
@@ -974,6 +985,7 @@ absl::Status RequestHandler::remind(const types::AccessRequestV3& req, std::stop
                 }
             }
             cards = d.messages;
+            requester = d.requester;
             return d;
         },
         stop);
@@ -1000,8 +1012,8 @@ absl::Status RequestHandler::remind(const types::AccessRequestV3& req, std::stop
     const auto deadline = clock_.steadyNow() + settings_.recipientDeadline;
     std::set<std::string> told;
     for (const auto& m : cards) {
-        if (!told.insert(m.rid).second) {
-            continue;
+        if (m.rid == requester || !told.insert(m.rid).second) {
+            continue;  // the requester waits too, but is not the one to act
         }
         if (auto p = messenger_.post(m.rid, activity, deadline, stop); !p.ok()) {
             common::logWarn("cannot send a reminder", {{"request", id}, {"recipient", m.rid},

@@ -31,7 +31,9 @@ struct HandlerSettings {
     std::string clusterName;
     std::string webProxyAddr;   // empty when the cluster has no web UI link
     std::map<std::string, std::vector<std::string>> roleToRecipients;
-    std::chrono::milliseconds recipientDeadline{std::chrono::seconds(60)};
+    // A post gives up before the claim it runs under ends, so no other replica can post the
+    // same card while it is still in flight.
+    std::chrono::milliseconds recipientDeadline{std::chrono::seconds(40)};
     std::chrono::milliseconds claimLease{std::chrono::seconds(45)};
     // Requests created and resolved while nobody watched get final-state cards if this recent.
     std::chrono::milliseconds resolvedCatchUpWindow{std::chrono::hours(1)};

@@ -32,6 +32,27 @@ ReviewHandler::ReviewHandler(teleport::AuthClient& auth, const RequestHandler& c
     : auth_(auth), cards_(cards), clock_(clock), settings_(std::move(settings)), emailOf_(std::move(emailOf)) {}
 
 absl::StatusOr<std::string> ReviewHandler::teleportUser(const std::string& aadObjectId) {
+    const auto now = clock_.steadyNow();
+    {
+        std::lock_guard lock(knownMu_);
+        auto it = known_.find(aadObjectId);
+        if (it != known_.end() && now - it->second.at < std::chrono::minutes(1)) {
+            return it->second.user;
+        }
+    }
+    auto user = lookUp(aadObjectId);
+    // Remember answers, not outages: a Teleport error is asked again next time.
+    if (user.ok() || user.status().code() == absl::StatusCode::kNotFound) {
+        std::lock_guard lock(knownMu_);
+        if (known_.size() > 10000) {
+            known_.clear();  // bounded, whoever sends ids
+        }
+        known_[aadObjectId] = {user, now};
+    }
+    return user;
+}
+
+absl::StatusOr<std::string> ReviewHandler::lookUp(const std::string& aadObjectId) {
     if (aadObjectId.empty()) {
         return absl::NotFoundError("the action carries no Entra ID user");
     }

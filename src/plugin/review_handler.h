@@ -4,7 +4,10 @@
 // user, so Teleport applies that user's own permissions.
 #pragma once
 
+#include <chrono>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <string>
 
 #include <absl/status/statusor.h>
@@ -47,8 +50,10 @@ public:
     InvokeReply handle(const CardAction& action);
 
 private:
-    // The Teleport user behind a Teams user; NotFound when there is no unique match.
+    // The Teleport user behind a Teams user; NotFound when there is no unique match. Answers are
+    // kept a minute: Teams refreshes a card for every viewer, and a lookup lists users.
     absl::StatusOr<std::string> teleportUser(const std::string& aadObjectId);
+    absl::StatusOr<std::string> lookUp(const std::string& aadObjectId);
     std::string cardReply(const types::AccessRequestV3& request, bool withButtons) const;
 
     teleport::AuthClient& auth_;
@@ -56,6 +61,12 @@ private:
     common::Clock& clock_;
     ReviewSettings settings_;
     EmailLookup emailOf_;
+    struct Known {
+        absl::StatusOr<std::string> user;
+        std::chrono::steady_clock::time_point at;
+    };
+    std::mutex knownMu_;  // guards known_
+    std::map<std::string, Known> known_;
 };
 
 // Invoke response bodies.

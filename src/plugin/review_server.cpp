@@ -10,6 +10,7 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/SecureServerSocket.h>
+#include <Poco/ThreadPool.h>
 
 #include "common/log.h"
 #include "common/metrics.h"
@@ -95,9 +96,12 @@ absl::StatusOr<std::unique_ptr<ReviewServer>> ReviewServer::start(const ReviewSe
         Poco::Net::SecureServerSocket socket(addr, 64, tls);
         auto params = new Poco::Net::HTTPServerParams;
         params->setMaxThreads(8);
+        params->setMaxQueued(64);
         params->setKeepAlive(true);
-        std::unique_ptr<ReviewServer> s(new ReviewServer(auth, reviews, clock));
-        s->server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*s), socket, params);
+        params->setTimeout(Poco::Timespan(10, 0));  // a slow client cannot hold a worker for long
+        std::unique_ptr<ReviewServer> s(new ReviewServer(auth, reviews, clock, settings.tenantId));
+        s->pool_ = std::make_unique<Poco::ThreadPool>(2, 8);
+        s->server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*s), *s->pool_, socket, params);
         s->server_->start();
         std::string host = addr.host().toString();
         if (addr.family() == Poco::Net::AddressFamily::IPv6) {
@@ -111,12 +115,14 @@ absl::StatusOr<std::unique_ptr<ReviewServer>> ReviewServer::start(const ReviewSe
     }
 }
 
-ReviewServer::ReviewServer(msapi::BotAuthenticator& auth, ReviewHandler& reviews, common::Clock& clock)
-    : auth_(auth), reviews_(reviews), clock_(clock) {}
+ReviewServer::ReviewServer(msapi::BotAuthenticator& auth, ReviewHandler& reviews, common::Clock& clock,
+                           std::string tenantId)
+    : auth_(auth), reviews_(reviews), clock_(clock), tenantId_(std::move(tenantId)) {}
 
 ReviewServer::~ReviewServer() {
     if (server_) {
         server_->stopAll(true);
+        pool_->joinAll();  // handlers use the App's objects: none may outlive this
     }
 }
 
@@ -147,6 +153,12 @@ ReviewServer::Answer ReviewServer::handleActivity(const std::string& authorizati
         refusedMetric(outage ? "keys_unavailable" : "unauthenticated");
         common::logWarn("refused an activity at the bot endpoint", {{"reason", std::string(s.message())}});
         return {outage ? 503 : 401, R"({"error":"unauthorized"})"};
+    }
+    const std::string tenant = field(child(child(activity, "channelData"), "tenant"), "id");
+    if (!tenantId_.empty() && !tenant.empty() && tenant != tenantId_) {
+        refusedMetric("other_tenant");
+        common::logWarn("refused an activity from another tenant", {{"tenant", tenant}});
+        return {403, R"({"error":"forbidden"})"};
     }
     const std::string id = field(activity, "id");
     if (id.empty()) {

@@ -15,6 +15,9 @@
 #include "msapi/bot_auth.h"
 #include "plugin/review_handler.h"
 
+namespace Poco {
+class ThreadPool;
+}
 namespace Poco::Net {
 class HTTPServer;
 }
@@ -25,6 +28,7 @@ struct ReviewServerSettings {
     std::string listen;
     std::string tlsCert;
     std::string tlsKey;
+    std::string tenantId;  // activities from other tenants are refused
 };
 
 class ReviewServer {
@@ -45,13 +49,15 @@ public:
     Answer handleActivity(const std::string& authorization, const std::string& body);
 
 private:
-    ReviewServer(msapi::BotAuthenticator& auth, ReviewHandler& reviews, common::Clock& clock);
+    ReviewServer(msapi::BotAuthenticator& auth, ReviewHandler& reviews, common::Clock& clock, std::string tenantId);
     // True the first time an activity id is seen (within an hour).
     bool firstTime(const std::string& activityId);
 
     msapi::BotAuthenticator& auth_;
     ReviewHandler& reviews_;
     common::Clock& clock_;
+    std::string tenantId_;
+    std::unique_ptr<Poco::ThreadPool> pool_;  // ours, so shutdown can wait for requests in flight
     std::unique_ptr<Poco::Net::HTTPServer> server_;
     std::string address_;
     std::mutex seenMu_;  // guards seen_

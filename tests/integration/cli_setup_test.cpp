@@ -183,10 +183,11 @@ BOOST_AUTO_TEST_CASE(configure_with_a_review_endpoint_writes_an_interactive_bot)
     auto role = slurp(out + "/teleport-msteams-role.yaml");
     BOOST_TEST(role.find("submit_for_users: [\"*\"]") != std::string::npos, role);
     BOOST_TEST(role.find("resources: [user]") != std::string::npos);
-    // The written config loads: start gets past parsing and stops at the missing certificate.
+    // The written config parses: start fails later (no Teleport here), never on a [review] key.
     auto start = cli({"start", "-c", out + "/teleport-msteams.toml"});
     BOOST_TEST(start.exitCode != 0);
     BOOST_TEST(start.err.find("review.") == std::string::npos, start.err);
+    BOOST_TEST(start.err.find(".toml:") == std::string::npos, start.err);
 }
 
 BOOST_AUTO_TEST_CASE(configure_is_idempotent_and_protects_edits) {
