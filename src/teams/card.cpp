@@ -225,7 +225,7 @@ Object::Ptr cardObject(const CardData& d, const Limits& l) {
     card->set("$schema", "http://adaptivecards.io/schemas/adaptive-card.json");
     auto actionData = [&] {
         auto data = obj();
-        data->set("requestId", d.requestId);
+        data->set("requestId", clean(d.requestId));
         return data;
     };
     if (d.reviewButtons) {
@@ -255,7 +255,7 @@ Object::Ptr cardObject(const CardData& d, const Limits& l) {
         auto open = obj();
         open->set("type", "Action.OpenUrl");
         open->set("title", "Open");
-        open->set("url", d.webUrl);
+        open->set("url", clean(d.webUrl));  // from Teleport's answer: keep the JSON valid whatever it holds
         actions->add(open);
     }
     if (actions->size() > 0) {
@@ -333,7 +333,7 @@ std::string buildNoticeActivity(const Notice& n) {
         auto open = obj();
         open->set("type", "Action.OpenUrl");
         open->set("title", "Open");
-        open->set("url", n.webUrl);
+        open->set("url", clean(n.webUrl));
         actions->add(open);
         card->set("actions", actions);
     }

@@ -107,6 +107,8 @@ BOOST_AUTO_TEST_CASE(invalid_utf8_in_any_field_still_gives_valid_json) {
     d.requestId = "req\xF6\x9E\x8A\x9B";
     d.reason = "over\xF4\x90\x80\x80long \xC0\xAF surrogate \xED\xA0\x80 cut \xE2\x82";
     d.roles = {"role\xFF"};
+    d.webUrl = "https://teleport.example.com/web/\xB1";  // found by fuzzing too: the link was raw
+    d.refresh = true;
     const std::string a = buildActivity(d);
     BOOST_CHECK_NO_THROW(parse(a));
     BOOST_TEST(a.find("\xF6") == std::string::npos);
