@@ -489,9 +489,11 @@ void App::Impl::catchUpOnce() {
     }
     size_t gone = 0;
     for (const auto& [id, map] : *data) {
-        // Gone while we were away, or gone with its cards' update cut short by a crash.
+        // Gone while we were away, gone with its cards' update cut short by a crash, or gone
+        // with cards its dead poster never sent.
         const PluginData d = decodePluginData(map);
-        if (!live.count(id) && (d.resolution.empty() || !d.updating.empty())) {
+        const bool unfinished = !d.updating.empty() || (d.hasRecipients && !missingRecipients(d).empty());
+        if (!live.count(id) && (d.resolution.empty() || unfinished)) {
             proto::Event ev;
             ev.set_type(proto::DELETE);
             ev.mutable_resourceheader()->set_kind("access_request");

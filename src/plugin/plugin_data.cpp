@@ -2,6 +2,7 @@
 #include "plugin/plugin_data.h"
 
 #include <cstdio>
+#include <set>
 #include <sstream>
 
 #include <Poco/Exception.h>
@@ -157,6 +158,20 @@ std::map<std::string, std::string> encodePluginData(const PluginData& d) {
     m["requester_notified"] = d.requesterNotified;
     m["reminders"] = d.reminders;
     return m;
+}
+
+std::vector<std::string> missingRecipients(const PluginData& d) {
+    std::set<std::string> have;
+    for (const auto& m : d.messages) {
+        have.insert(m.rid);
+    }
+    std::vector<std::string> out;
+    for (const auto& r : d.recipients) {
+        if (!have.count(r)) {
+            out.push_back(r);
+        }
+    }
+    return out;
 }
 
 std::map<std::string, std::string> emptyExpectation() {

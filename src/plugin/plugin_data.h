@@ -60,6 +60,9 @@ std::map<std::string, std::string> emptyExpectation();
 std::string encodeMessage(const StoredMessage& m);
 std::optional<StoredMessage> decodeMessage(const std::string& item);
 
+// Recipients that should have a card but have none recorded (our `recipients` key).
+std::vector<std::string> missingRecipients(const PluginData& d);
+
 // Go's json.Marshal of a string: escapes <, >, & and U+2028/9 as \u00XX.
 std::string goJsonString(const std::string& s);
 std::string goJsonStringArray(const std::vector<std::string>& v);

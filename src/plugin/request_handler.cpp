@@ -51,19 +51,6 @@ PluginData fromRequest(const types::AccessRequestV3& req) {
     return d;
 }
 
-std::vector<std::string> missingRecipients(const PluginData& d) {
-    std::set<std::string> have;
-    for (const auto& m : d.messages) {
-        have.insert(m.rid);
-    }
-    std::vector<std::string> out;
-    for (const auto& r : d.recipients) {
-        if (!have.count(r)) {
-            out.push_back(r);
-        }
-    }
-    return out;
-}
 
 }  // namespace
 
