@@ -16,17 +16,6 @@ namespace tmsteams::fakegraph {
 
 namespace {
 
-std::string base64Url(const std::string& bytes) {
-    std::string s = common::base64Encode(bytes);
-    while (!s.empty() && s.back() == '=') {
-        s.pop_back();
-    }
-    for (char& c : s) {
-        c = c == '+' ? '-' : c == '/' ? '_' : c;
-    }
-    return s;
-}
-
 std::string bigEndian(EVP_PKEY* key, const char* param) {
     BIGNUM* bn = nullptr;
     if (EVP_PKEY_get_bn_param(key, param, &bn) != 1) {
@@ -40,8 +29,8 @@ std::string bigEndian(EVP_PKEY* key, const char* param) {
 
 std::string jwk(EVP_PKEY* key, const char* kid, const char* endorsement) {
     return std::string("{\"kty\":\"RSA\",\"use\":\"sig\",\"kid\":\"") + kid + "\",\"n\":\"" +
-           base64Url(bigEndian(key, OSSL_PKEY_PARAM_RSA_N)) + "\",\"e\":\"" +
-           base64Url(bigEndian(key, OSSL_PKEY_PARAM_RSA_E)) + "\",\"endorsements\":[\"" + endorsement + "\"]}";
+           common::base64UrlEncode(bigEndian(key, OSSL_PKEY_PARAM_RSA_N)) + "\",\"e\":\"" +
+           common::base64UrlEncode(bigEndian(key, OSSL_PKEY_PARAM_RSA_E)) + "\",\"endorsements\":[\"" + endorsement + "\"]}";
 }
 
 std::string sign(EVP_PKEY* key, const std::string& data) {
@@ -101,8 +90,8 @@ std::string BotSigner::authorization(const std::string& audience, const std::str
         ",\"nbf\":" + std::to_string(now - 300) + ",\"exp\":" + std::to_string(exp) +
         ",\"serviceurl\":" + common::jsonQuote(forge == "wrong-serviceurl" ? "https://attacker.example/" : serviceUrl) +
         "}";
-    const std::string signedPart = base64Url(header) + "." + base64Url(claims);
-    return "Bearer " + signedPart + "." + base64Url(sign(key, signedPart));
+    const std::string signedPart = common::base64UrlEncode(header) + "." + common::base64UrlEncode(claims);
+    return "Bearer " + signedPart + "." + common::base64UrlEncode(sign(key, signedPart));
 }
 
 }  // namespace tmsteams::fakegraph

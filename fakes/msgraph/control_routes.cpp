@@ -215,12 +215,8 @@ void handleControl(Exchange& ex, FakeState& state) {
         ex.json(200, "{\"version\":" + std::to_string(state.version()) + "}");
     } else if (ex.method == "POST" && what == "bot-endpoint") {
         // Where card actions go: {"endpoint": URL, "ca": FILE, "appId": ID}.
-        Poco::JSON::Object::Ptr o;
-        try {
-            Poco::JSON::Parser p;
-            o = p.parse(ex.body).extract<Poco::JSON::Object::Ptr>();
-        } catch (const std::exception&) {
-            ex.json(400, R"({"error":"the body must be a JSON object"})");
+        auto o = ex.bodyObject();
+        if (!o) {
             return;
         }
         state.botEndpoint = o->optValue<std::string>("endpoint", state.botEndpoint);

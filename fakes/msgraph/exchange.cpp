@@ -3,6 +3,7 @@
 
 #include <sstream>
 
+#include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
 
 namespace tmsteams::fakegraph {
@@ -32,6 +33,19 @@ std::string Exchange::bearerToken() const {
         return auth.substr(7);
     }
     return "";
+}
+
+Poco::JSON::Object::Ptr Exchange::bodyObject() {
+    try {
+        Poco::JSON::Parser p;
+        auto v = p.parse(body);
+        if (v.type() == typeid(Poco::JSON::Object::Ptr)) {
+            return v.extract<Poco::JSON::Object::Ptr>();
+        }
+    } catch (const std::exception&) {
+    }
+    json(400, R"({"error":"the body must be a JSON object"})");
+    return nullptr;
 }
 
 void Exchange::json(int code, const Poco::JSON::Object::Ptr& obj) { json(code, toJson(obj)); }

@@ -32,6 +32,9 @@ struct Exchange {
     // The bearer token of the Authorization header, or "".
     std::string bearerToken() const;
 
+    // The body as a JSON object; null (and a 400 answer already set) when it is not one.
+    Poco::JSON::Object::Ptr bodyObject();
+
     void json(int code, const Poco::JSON::Object::Ptr& obj);
     void json(int code, const std::string& body);
     void empty(int code);

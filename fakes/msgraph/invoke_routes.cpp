@@ -1,6 +1,5 @@
 // Teams calling the bot: the Bot Framework's OpenID metadata and signing keys, and card actions
 // (Action.Execute invokes) sent to the bot's messaging endpoint, signed as Teams signs them.
-#include <Poco/JSON/Parser.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -88,12 +87,8 @@ void handleInvoke(Exchange& ex, FakeState& state) {
         ex.json(405, R"({"error":"POST only"})");
         return;
     }
-    Poco::JSON::Object::Ptr in;
-    try {
-        Poco::JSON::Parser p;
-        in = p.parse(ex.body).extract<Poco::JSON::Object::Ptr>();
-    } catch (const std::exception&) {
-        ex.json(400, R"({"error":"the body must be a JSON object"})");
+    auto in = ex.bodyObject();
+    if (!in) {
         return;
     }
     const std::string user = str(in, "user");

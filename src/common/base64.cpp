@@ -80,4 +80,35 @@ std::optional<std::string> base64Decode(std::string_view in) {
     return out;
 }
 
+std::string base64UrlEncode(std::string_view in) {
+    std::string s = base64Encode(in);
+    while (!s.empty() && s.back() == '=') {
+        s.pop_back();
+    }
+    for (char& c : s) {
+        c = c == '+' ? '-' : c == '/' ? '_' : c;
+    }
+    return s;
+}
+
+std::optional<std::string> base64UrlDecode(std::string_view in) {
+    std::string s(in);
+    for (char& c : s) {
+        if (c == '-') {
+            c = '+';
+        } else if (c == '_') {
+            c = '/';
+        } else if (c == '+' || c == '/' || c == '=') {
+            return std::nullopt;  // not base64url
+        }
+    }
+    if (s.size() % 4 == 1) {
+        return std::nullopt;
+    }
+    while (s.size() % 4) {
+        s += '=';
+    }
+    return common::base64Decode(s);
+}
+
 }  // namespace tmsteams::common

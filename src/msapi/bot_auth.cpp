@@ -70,26 +70,6 @@ bool verifyRs256(EVP_PKEY* key, const std::string& signedPart, const std::string
 
 }  // namespace
 
-std::optional<std::string> base64UrlDecode(std::string_view in) {
-    std::string s(in);
-    for (char& c : s) {
-        if (c == '-') {
-            c = '+';
-        } else if (c == '_') {
-            c = '/';
-        } else if (c == '+' || c == '/' || c == '=') {
-            return std::nullopt;  // not base64url
-        }
-    }
-    if (s.size() % 4 == 1) {
-        return std::nullopt;
-    }
-    while (s.size() % 4) {
-        s += '=';
-    }
-    return common::base64Decode(s);
-}
-
 struct BotAuthenticator::Key {
     EVP_PKEY* pkey = nullptr;
     std::vector<std::string> endorsements;
@@ -138,8 +118,8 @@ absl::Status BotAuthenticator::refreshKeys(bool force) {
         if (!jwk || utf8Field(jwk, "kty") != "RSA") {
             continue;
         }
-        auto n = base64UrlDecode(utf8Field(jwk, "n"));
-        auto e = base64UrlDecode(utf8Field(jwk, "e"));
+        auto n = common::base64UrlDecode(utf8Field(jwk, "n"));
+        auto e = common::base64UrlDecode(utf8Field(jwk, "e"));
         const std::string kid = utf8Field(jwk, "kid");
         if (!n || !e || kid.empty()) {
             continue;
@@ -187,9 +167,9 @@ absl::Status BotAuthenticator::authenticate(const std::string& authorization, co
     if (dot2 == std::string::npos || token.find('.', dot2 + 1) != std::string::npos) {
         return refused("the token is not a JWT");
     }
-    auto headerJson = base64UrlDecode(std::string_view(token).substr(0, dot1));
-    auto payloadJson = base64UrlDecode(std::string_view(token).substr(dot1 + 1, dot2 - dot1 - 1));
-    auto signature = base64UrlDecode(std::string_view(token).substr(dot2 + 1));
+    auto headerJson = common::base64UrlDecode(std::string_view(token).substr(0, dot1));
+    auto payloadJson = common::base64UrlDecode(std::string_view(token).substr(dot1 + 1, dot2 - dot1 - 1));
+    auto signature = common::base64UrlDecode(std::string_view(token).substr(dot2 + 1));
     auto header = headerJson ? parseObject(*headerJson) : nullptr;
     auto claims = payloadJson ? parseObject(*payloadJson) : nullptr;
     if (!header || !claims || !signature) {

@@ -53,7 +53,4 @@ private:
     std::chrono::steady_clock::time_point lastAttempt_{};
 };
 
-// base64url without padding (RFC 7515), as JWTs use it; nullopt when malformed.
-std::optional<std::string> base64UrlDecode(std::string_view in);
-
 }  // namespace tmsteams::msapi

@@ -14,6 +14,7 @@
 
 #include "common/log.h"
 #include "common/metrics.h"
+#include "plugin/listen_address.h"
 
 namespace tmsteams::plugin {
 
@@ -103,11 +104,7 @@ absl::StatusOr<std::unique_ptr<ReviewServer>> ReviewServer::start(const ReviewSe
         s->pool_ = std::make_unique<Poco::ThreadPool>(2, 8);
         s->server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*s), *s->pool_, socket, params);
         s->server_->start();
-        std::string host = addr.host().toString();
-        if (addr.family() == Poco::Net::AddressFamily::IPv6) {
-            host = "[" + host + "]";
-        }
-        s->address_ = host + ":" + std::to_string(socket.address().port());
+        s->address_ = listenAddress(addr, socket.address().port());
         return s;
     } catch (const Poco::Exception& e) {
         return absl::InvalidArgumentError("cannot serve the bot endpoint on " + settings.listen + ": " +

@@ -11,6 +11,7 @@
 #include <Poco/Net/ServerSocket.h>
 
 #include "common/metrics.h"
+#include "plugin/listen_address.h"
 
 namespace tmsteams::plugin {
 
@@ -80,11 +81,7 @@ absl::StatusOr<std::unique_ptr<StatusServer>> StatusServer::start(const std::str
         std::unique_ptr<StatusServer> s(new StatusServer);
         s->server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(std::move(check)), socket, params);
         s->server_->start();
-        std::string host = addr.host().toString();
-        if (addr.family() == Poco::Net::AddressFamily::IPv6) {
-            host = "[" + host + "]";
-        }
-        s->address_ = host + ":" + std::to_string(socket.address().port());
+        s->address_ = listenAddress(addr, socket.address().port());
         return s;
     } catch (const Poco::Exception& e) {
         return absl::InvalidArgumentError("cannot listen on " + listen + ": " + e.displayText());

@@ -122,6 +122,16 @@ std::string userList(const std::vector<std::string>& items, const Limits& l) {
     return out;
 }
 
+// The "Open" button to the web UI. The link comes from Teleport's answer: cleaned like user
+// text so the JSON stays valid whatever it holds.
+Object::Ptr openAction(const std::string& url) {
+    auto open = obj();
+    open->set("type", "Action.OpenUrl");
+    open->set("title", "Open");
+    open->set("url", clean(url));
+    return open;
+}
+
 Object::Ptr cardObject(const CardData& d, const Limits& l) {
     Array::Ptr body = new Array;
     auto title = textBlock("Access Request " + user(d.requestId, l.field));
@@ -252,11 +262,7 @@ Object::Ptr cardObject(const CardData& d, const Limits& l) {
         }
     }
     if (!d.webUrl.empty()) {
-        auto open = obj();
-        open->set("type", "Action.OpenUrl");
-        open->set("title", "Open");
-        open->set("url", clean(d.webUrl));  // from Teleport's answer: keep the JSON valid whatever it holds
-        actions->add(open);
+        actions->add(openAction(d.webUrl));
     }
     if (actions->size() > 0) {
         card->set("actions", actions);
@@ -330,11 +336,7 @@ std::string buildNoticeActivity(const Notice& n) {
     card->set("body", body);
     if (!n.webUrl.empty()) {
         Array::Ptr actions = new Array;
-        auto open = obj();
-        open->set("type", "Action.OpenUrl");
-        open->set("title", "Open");
-        open->set("url", clean(n.webUrl));
-        actions->add(open);
+        actions->add(openAction(n.webUrl));
         card->set("actions", actions);
     }
     return stringify(messageWithCard(card, truncateUtf8(clean(n.summary), 200)));

@@ -5,7 +5,7 @@
 // must refresh itself), and takes WORKDIR/view-2.png.
 const fs = require("fs");
 const path = require("path");
-const { chromium } = require(path.join(process.env.JS_MODULES, "playwright-core"));
+const { launch } = require("./launch.cjs");
 
 const [url, workdir, first, second, absent] = process.argv.slice(2);
 
@@ -18,11 +18,7 @@ async function waitForFile(file, ms) {
 }
 
 (async () => {
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  const browser = await launch();
   try {
     const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
     await page.goto(url);

@@ -4,16 +4,12 @@
 // types REASON, clicks Approve, then waits until the page shows the card APPROVED and takes
 // WORKDIR/approve-1.png (before) and WORKDIR/approve-2.png (after).
 const path = require("path");
-const { chromium } = require(path.join(process.env.JS_MODULES, "playwright-core"));
+const { launch } = require("./launch.cjs");
 
 const [url, workdir, reason] = process.argv.slice(2);
 
 (async () => {
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  const browser = await launch();
   try {
     const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
     await page.goto(url);

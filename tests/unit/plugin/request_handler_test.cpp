@@ -36,6 +36,15 @@ struct Fixture {
         auto raw = auth.getPluginData(id);
         return plugin::decodePluginData(raw->value_or(teleport::PluginDataMap{}));
     }
+    // Plugin data as another replica would leave it.
+    void store(const std::string& id, const plugin::PluginData& d) {
+        BOOST_REQUIRE(auth.updatePluginData(id, plugin::encodePluginData(d), {}).ok());
+    }
+    // A lease held by another replica, ending `left` from now.
+    std::string othersLease(std::chrono::milliseconds left) const {
+        return "other " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             (clock.now() + left).time_since_epoch()).count());
+    }
 };
 
 bool hasStatus(const std::string& activity, const std::string& word) {
@@ -174,9 +183,8 @@ BOOST_FIXTURE_TEST_CASE(cards_a_dead_replica_left_unfinished_are_finished_after_
     // What the dead replica left: the resolution recorded, its update marker still there.
     auto d = data(id);
     d.resolution = "APPROVED";
-    d.updating = "other " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                               (clock.now() + 45s).time_since_epoch()).count());
-    BOOST_REQUIRE(auth.updatePluginData(id, plugin::encodePluginData(d), {}).ok());
+    d.updating = othersLease(45s);
+    store(id, d);
     retries.clear();
     {
         FORBID_CALL(messenger, update(_, _, _, _, _));  // its lease is live: not ours yet
@@ -200,9 +208,8 @@ BOOST_FIXTURE_TEST_CASE(cards_a_dead_poster_never_sent_are_sent_with_the_final_s
     d.user = "carol";
     d.recipients = {"alice@x.example"};
     d.hasRecipients = true;
-    d.claim = "other " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                            (clock.now() + 45s).time_since_epoch()).count());
-    BOOST_REQUIRE(auth.updatePluginData(id, plugin::encodePluginData(d), {}).ok());
+    d.claim = othersLease(45s);
+    store(id, d);
     auto approved = auth.review(id, "bob", types::APPROVED);
     BOOST_TEST(handler.onRequest(approved).ok());
     BOOST_TEST(data(id).resolution == "APPROVED");
@@ -228,7 +235,7 @@ BOOST_FIXTURE_TEST_CASE(a_request_that_expired_before_its_poster_recovered_still
     d.recipients = {"alice@x.example"};
     d.hasRecipients = true;
     d.claim = "other 1";  // long expired
-    BOOST_REQUIRE(auth.updatePluginData(id, plugin::encodePluginData(d), {}).ok());
+    store(id, d);
     BOOST_TEST(auth.store.remove(id).ok());
     BOOST_TEST(handler.onDeleted(id).ok());
     BOOST_REQUIRE(!retries.empty());
