@@ -27,10 +27,12 @@ std::string bigEndian(EVP_PKEY* key, const char* param) {
     return std::string(buf.begin(), buf.end());
 }
 
-std::string jwk(EVP_PKEY* key, const char* kid, const char* endorsement) {
-    return std::string("{\"kty\":\"RSA\",\"use\":\"sig\",\"kid\":\"") + kid + "\",\"n\":\"" +
+// A JWK; `endorsement` null leaves the key without an endorsements list.
+std::string jwk(EVP_PKEY* key, const std::string& kid, const char* endorsement) {
+    return "{\"kty\":\"RSA\",\"use\":\"sig\",\"kid\":\"" + kid + "\",\"n\":\"" +
            common::base64UrlEncode(bigEndian(key, OSSL_PKEY_PARAM_RSA_N)) + "\",\"e\":\"" +
-           common::base64UrlEncode(bigEndian(key, OSSL_PKEY_PARAM_RSA_E)) + "\",\"endorsements\":[\"" + endorsement + "\"]}";
+           common::base64UrlEncode(bigEndian(key, OSSL_PKEY_PARAM_RSA_E)) + "\"" +
+           (endorsement ? std::string(",\"endorsements\":[\"") + endorsement + "\"]" : std::string()) + "}";
 }
 
 std::string sign(EVP_PKEY* key, const std::string& data) {
@@ -53,8 +55,9 @@ std::string sign(EVP_PKEY* key, const std::string& data) {
 }  // namespace
 
 BotSigner::BotSigner(std::string kidPrefix)
-    : kidPrefix_(std::move(kidPrefix)), signing_(EVP_RSA_gen(2048)), unendorsed_(EVP_RSA_gen(2048)), unpublished_(EVP_RSA_gen(2048)) {
-    if (!signing_ || !unendorsed_ || !unpublished_) {
+    : kidPrefix_(std::move(kidPrefix)), signing_(EVP_RSA_gen(2048)), unendorsed_(EVP_RSA_gen(2048)), unpublished_(EVP_RSA_gen(2048)),
+      bare_(EVP_RSA_gen(2048)) {
+    if (!signing_ || !unendorsed_ || !unpublished_ || !bare_) {
         throw std::runtime_error("cannot generate RSA keys");
     }
 }
@@ -63,11 +66,13 @@ BotSigner::~BotSigner() {
     EVP_PKEY_free(signing_);
     EVP_PKEY_free(unendorsed_);
     EVP_PKEY_free(unpublished_);
+    EVP_PKEY_free(bare_);
 }
 
 std::string BotSigner::jwks() const {
-    return "{\"keys\":[" + jwk(signing_, (kidPrefix_ + "-teams-1").c_str(), "msteams") + "," +
-           jwk(unendorsed_, (kidPrefix_ + "-webchat-1").c_str(), "webchat") + "]}";
+    return "{\"keys\":[" + jwk(signing_, kidPrefix_ + "-teams-1", "msteams") + "," +
+           jwk(unendorsed_, kidPrefix_ + "-webchat-1", "webchat") + "," + jwk(bare_, kidPrefix_ + "-bare-1", nullptr) +
+           "]}";
 }
 
 std::string BotSigner::authorization(const std::string& audience, const std::string& serviceUrl,
@@ -78,20 +83,43 @@ std::string BotSigner::authorization(const std::string& audience, const std::str
     std::string kid = kidPrefix_ + "-teams-1";
     if (forge == "wrong-key") {
         key = unpublished_;  // claims the published kid, signed with another key
-    } else if (forge == "unendorsed") {
+    } else if (forge == "unendorsed" || forge == "webchat-channel") {
         key = unendorsed_;
         kid = kidPrefix_ + "-webchat-1";
+    } else if (forge == "no-endorsements") {
+        key = bare_;
+        kid = kidPrefix_ + "-bare-1";
     }
     const long long exp = forge == "expired" ? now - 3600 : now + 3600;
-    const std::string header = "{\"alg\":\"RS256\",\"kid\":\"" + kid + "\",\"typ\":\"JWT\"}";
+    // Microsoft's validator takes NumericDate claims as JSON numbers only.
+    const std::string expText = forge == "string-exp" ? "\"" + std::to_string(exp) + "\"" : std::to_string(exp);
+    const std::string nbfText =
+        forge == "string-nbf" ? "\"" + std::to_string(now - 300) + "\"" : std::to_string(now - 300);
+    // A long algorithm name: the receiver must not log unauthenticated input in full.
+    const std::string alg = forge == "long-alg" ? "RS256" + std::string(4000, 'A') + "-SECRET-TAIL" : "RS256";
+    const std::string header = "{\"alg\":\"" + alg + "\",\"kid\":\"" + kid + "\",\"typ\":\"JWT\"}";
     const std::string claims =
         "{\"iss\":" + common::jsonQuote(forge == "wrong-issuer" ? "https://sts.windows.net/attacker/" : BotIssuer) +
         ",\"aud\":" + common::jsonQuote(forge == "wrong-audience" ? "00000000-0000-0000-0000-000000000000" : audience) +
-        ",\"nbf\":" + std::to_string(now - 300) + ",\"exp\":" + std::to_string(exp) +
+        ",\"nbf\":" + nbfText + ",\"exp\":" + expText +
         ",\"serviceurl\":" + common::jsonQuote(forge == "wrong-serviceurl" ? "https://attacker.example/" : serviceUrl) +
         "}";
     const std::string signedPart = common::base64UrlEncode(header) + "." + common::base64UrlEncode(claims);
     return "Bearer " + signedPart + "." + common::base64UrlEncode(sign(key, signedPart));
+}
+
+}  // namespace tmsteams::fakegraph
+
+namespace tmsteams::fakegraph {
+
+std::string BotSigner::channelFor(const std::string& forge) { return forge == "webchat-channel" ? "webchat" : "msteams"; }
+
+const std::vector<std::string>& BotSigner::forgeries() {
+    static const std::vector<std::string> all = {"wrong-key",       "wrong-audience", "wrong-issuer",
+                                                 "expired",         "unendorsed",     "wrong-serviceurl",
+                                                 "webchat-channel", "no-tenant",      "no-endorsements",
+                                                 "string-exp",      "string-nbf",     "long-alg"};
+    return all;
 }
 
 }  // namespace tmsteams::fakegraph

@@ -210,7 +210,7 @@ void handleControl(Exchange& ex, FakeState& state) {
         catalog(ex, state);
     } else if (ex.method == "POST" && what == "catalog") {
         // An admin uploading app.zip in the Teams admin center: no token involved.
-        publishAppPackage(ex, state);
+        publishAppPackage(ex, state, true);
     } else if (ex.method == "GET" && what == "version") {
         ex.json(200, "{\"version\":" + std::to_string(state.version()) + "}");
     } else if (ex.method == "POST" && what == "bot-endpoint") {

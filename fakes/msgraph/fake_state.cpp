@@ -91,6 +91,13 @@ const CatalogApp* FakeState::catalogByBotId(const std::string& botId) const {
 }
 
 const CatalogApp& FakeState::publish(CatalogApp app) {
+    for (auto& existing : catalog_) {
+        if (existing.externalId == app.externalId) {
+            app.id = existing.id;  // an update keeps the catalog id and every installation
+            existing = std::move(app);
+            return existing;
+        }
+    }
     catalog_.push_back(std::move(app));
     return catalog_.back();
 }

@@ -34,6 +34,7 @@ struct CatalogApp {
     std::string externalId;  // the manifest id
     std::string displayName;
     std::string botId;       // manifest bots[0].botId
+    std::string webAppId;    // manifest webApplicationInfo.id: the Azure AD app allowed to install it
     std::string distributionMethod = "organization";
 };
 
@@ -85,6 +86,7 @@ public:
     const CatalogApp* catalogByExternalId(const std::string& externalId) const;
     const CatalogApp* catalogById(const std::string& id) const;
     const CatalogApp* catalogByBotId(const std::string& botId) const;
+    // Adds the app, or replaces the one with the same manifest id (keeping its catalog id).
     const CatalogApp& publish(CatalogApp app);
     std::vector<CatalogApp> catalog() const;
     bool removeFromCatalog(const std::string& id);

@@ -152,7 +152,7 @@ void methodNotAllowed(Exchange& ex) {
 }  // namespace
 
 // POST of an app package (application/zip): unpacks it, checks the manifest, adds the app.
-void publishAppPackage(Exchange& ex, FakeState& state) {
+void publishAppPackage(Exchange& ex, FakeState& state, bool adminUpload) {
     std::string manifest;
     std::set<std::string> names;
     try {
@@ -201,6 +201,9 @@ void publishAppPackage(Exchange& ex, FakeState& state) {
             graphError(ex, 400, "BadRequest", "The icons named in the manifest must be in the package.");
             return;
         }
+        if (auto web = m->getObject("webApplicationInfo")) {
+            app.webAppId = web->optValue<std::string>("id", "");
+        }
         if (auto bots = m->getArray("bots"); bots && bots->size() > 0) {
             app.botId = bots->getObject(0)->optValue<std::string>("botId", "");
         }
@@ -208,7 +211,8 @@ void publishAppPackage(Exchange& ex, FakeState& state) {
         graphError(ex, 400, "BadRequest", "manifest.json is not valid JSON: " + e.displayText());
         return;
     }
-    if (state.catalogByExternalId(app.externalId)) {
+    const bool update = state.catalogByExternalId(app.externalId) != nullptr;
+    if (update && !adminUpload) {
         graphError(ex, 409, "Conflict", "App with same id already exists in the tenant.");
         return;
     }
@@ -216,7 +220,7 @@ void publishAppPackage(Exchange& ex, FakeState& state) {
     const auto& stored = state.publish(app);
     auto body = teamsAppJson(stored);
     body->set("@odata.context", std::string(GraphBase) + "/$metadata#appCatalogs/teamsApps/$entity");
-    ex.json(201, body);
+    ex.json(update ? 200 : 201, body);
 }
 
 namespace {
@@ -336,7 +340,18 @@ void users(Exchange& ex, FakeState& state, const TokenInfo& tok) {
     ex.json(200, body);
 }
 
-void listInstalled(Exchange& ex, FakeState& state, const std::string& scope, const std::string& context) {
+// With TeamsAppInstallation.ReadWriteSelfFor{User,Team}.All (and not the broader permissions), Graph
+// lets an app manage only the Teams apps whose manifest names it in webApplicationInfo.id (Microsoft:
+// "Send proactive installation messages"): others are left out of listings and refused on install.
+bool selfOnly(const FakeState& state, const TokenInfo& tok, const char* broad) {
+    const AppRegistration* app = state.directory().app(tok.appId);
+    return !app || !app->permissions.count(broad);
+}
+
+bool manages(const CatalogApp& app, const TokenInfo& tok) { return lower(app.webAppId) == lower(tok.appId); }
+
+void listInstalled(Exchange& ex, FakeState& state, const std::string& scope, const std::string& context,
+                   const TokenInfo& tok, bool self) {
     std::string field, literal;
     if (!parseFilterParam(ex, field, literal)) {
         return;
@@ -348,7 +363,7 @@ void listInstalled(Exchange& ex, FakeState& state, const std::string& scope, con
     bool expand = lower(ex.param("$expand")).find("teamsapp") != std::string::npos;
     Array::Ptr values = new Array;
     for (const auto& app : state.catalog()) {
-        if (!state.installed(scope, app.id)) {
+        if (!state.installed(scope, app.id) || (self && !manages(app, tok))) {
             continue;
         }
         if ((field == "teamsApp/id" && app.id != literal) ||
@@ -366,7 +381,7 @@ void listInstalled(Exchange& ex, FakeState& state, const std::string& scope, con
 }
 
 // POST body {"teamsApp@odata.bind": ".../appCatalogs/teamsApps/{id}"}: 201, or 409 if present.
-void installFor(Exchange& ex, FakeState& state, const std::string& scope) {
+void installFor(Exchange& ex, FakeState& state, const std::string& scope, const TokenInfo& tok, bool self) {
     std::string bind;
     try {
         Poco::JSON::Parser parser;
@@ -389,8 +404,15 @@ void installFor(Exchange& ex, FakeState& state, const std::string& scope) {
     while (!appId.empty() && (appId.back() == '/' || appId.back() == '\'' || appId.back() == ')')) {
         appId.pop_back();
     }
-    if (!state.catalogById(appId)) {
+    const CatalogApp* app = state.catalogById(appId);
+    if (!app) {
         graphError(ex, 404, "NotFound", "The app '" + appId + "' was not found in the app catalog.");
+        return;
+    }
+    if (self && !manages(*app, tok)) {
+        graphError(ex, 403, "Forbidden",
+                   "AAD App Id '" + tok.appId + "' is not allowed to manage the Teams App '" + appId +
+                       "'. The Teams app manifest must name it in webApplicationInfo.id.");
         return;
     }
     if (!state.install(scope, appId)) {
@@ -418,9 +440,10 @@ void userInstalledApps(Exchange& ex, FakeState& state, const TokenInfo& tok) {
     }
     if (ex.segments.size() == 5) {
         if (ex.method == "GET") {
-            listInstalled(ex, state, u->id, "users('" + u->id + "')/teamwork/installedApps");
+            listInstalled(ex, state, u->id, "users('" + u->id + "')/teamwork/installedApps", tok,
+                          selfOnly(state, tok, "TeamsAppInstallation.ReadWriteForUser.All"));
         } else if (ex.method == "POST") {
-            installFor(ex, state, u->id);
+            installFor(ex, state, u->id, tok, selfOnly(state, tok, "TeamsAppInstallation.ReadWriteForUser.All"));
         } else {
             methodNotAllowed(ex);
         }
@@ -486,9 +509,10 @@ void teamInstalledApps(Exchange& ex, FakeState& state, const TokenInfo& tok) {
     }
     if (ex.segments.size() == 4) {
         if (ex.method == "GET") {
-            listInstalled(ex, state, team->id, "teams('" + team->id + "')/installedApps");
+            listInstalled(ex, state, team->id, "teams('" + team->id + "')/installedApps", tok,
+                          selfOnly(state, tok, "TeamsAppInstallation.ReadWriteForTeam.All"));
         } else if (ex.method == "POST") {
-            installFor(ex, state, team->id);
+            installFor(ex, state, team->id, tok, selfOnly(state, tok, "TeamsAppInstallation.ReadWriteForTeam.All"));
         } else {
             methodNotAllowed(ex);
         }

@@ -116,10 +116,12 @@ void handleInvoke(Exchange& ex, FakeState& state) {
     }
     const std::string serviceUrl = baseUrl(ex, state) + "/emea/";
     const std::string id = str(in, "id", newGuid());
+    const std::string forge = str(in, "forge");
+    const std::string activityTenant = forge == "no-tenant" ? "" : str(in, "tenant", tenant);
     const std::string activity =
         "{\"type\":\"invoke\",\"name\":\"adaptiveCard/action\",\"id\":" + common::jsonQuote(id) +
-        ",\"channelId\":\"msteams\",\"serviceUrl\":" + common::jsonQuote(serviceUrl) +
-        ",\"channelData\":{\"tenant\":{\"id\":" + common::jsonQuote(str(in, "tenant", tenant)) + "}}" +
+        ",\"channelId\":" + common::jsonQuote(BotSigner::channelFor(forge)) + ",\"serviceUrl\":" + common::jsonQuote(serviceUrl) +
+        ",\"channelData\":{\"tenant\":{\"id\":" + common::jsonQuote(activityTenant) + "}}" +
         ",\"from\":{\"id\":" + common::jsonQuote("29:" + user) + ",\"aadObjectId\":" + common::jsonQuote(user) +
         ",\"name\":" + common::jsonQuote(name) + "},\"recipient\":{\"id\":" + common::jsonQuote("28:" + appId) +
         "},\"conversation\":{\"id\":" + common::jsonQuote(str(in, "conversationId")) +
@@ -127,7 +129,7 @@ void handleInvoke(Exchange& ex, FakeState& state) {
         ",\"value\":{\"action\":{\"type\":\"Action.Execute\",\"verb\":" + common::jsonQuote(str(in, "verb")) +
         ",\"data\":{\"requestId\":" + common::jsonQuote(str(in, "requestId")) +
         ",\"reason\":" + common::jsonQuote(str(in, "reason")) + "}},\"trigger\":\"manual\"}}";
-    const std::string auth = state.signer().authorization(appId, serviceUrl, str(in, "forge"));
+    const std::string auth = state.signer().authorization(appId, serviceUrl, forge);
     BotAnswer a = post(endpoint, ca, auth, activity);
     common::logInfo("invoke sent to the bot", {{"verb", str(in, "verb")}, {"user", user},
                                                {"status", std::to_string(a.status)}, {"error", a.error}});

@@ -45,7 +45,10 @@ options:
   --assets DIR         node_modules holding adaptivecards (default: tools/js/node_modules)
   --threads N          worker threads (default 64)
   --catalog-app ID=BOT publish an app (manifest id ID, bot BOT) to the org catalog at start,
-                       as a Teams admin upload would; repeatable
+                       as a Teams admin upload would, its manifest naming BOT in
+                       webApplicationInfo.id as configure writes it; repeatable
+  --catalog-app-without-web-app-info ID=BOT  the same, from a manifest without
+                       webApplicationInfo (an app.zip from an older configure)
   --install-for-team TEAM  install the --catalog-app apps in TEAM too (as an owner would)
   --bot-endpoint URL   the bot's messaging endpoint, where card actions (POST /_fake/invoke
                        and the browser view's buttons) are sent; its tokens are signed with
@@ -67,7 +70,11 @@ int main(int argc, char** argv) {
     bool throttle = true;
     int latencyMs = 0;
     int threads = 64;
-    std::vector<std::pair<std::string, std::string>> catalogApps;
+    struct Published {
+        std::string externalId, botId;
+        bool webAppInfo;
+    };
+    std::vector<Published> catalogApps;
     std::vector<std::string> teamInstalls;
     try {
         for (int i = 1; i < argc; ++i) {
@@ -102,13 +109,13 @@ int main(int argc, char** argv) {
                 assets = value();
             } else if (a == "--threads") {
                 threads = std::stoi(value());
-            } else if (a == "--catalog-app") {
+            } else if (a == "--catalog-app" || a == "--catalog-app-without-web-app-info") {
                 std::string v = value();
                 auto eq = v.find('=');
                 if (eq == std::string::npos) {
-                    throw std::invalid_argument("--catalog-app wants MANIFEST_ID=BOT_ID");
+                    throw std::invalid_argument(a + " wants MANIFEST_ID=BOT_ID");
                 }
-                catalogApps.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+                catalogApps.push_back({v.substr(0, eq), v.substr(eq + 1), a == "--catalog-app"});
             } else if (a == "--install-for-team") {
                 teamInstalls.push_back(value());
             } else if (a == "-h" || a == "--help") {
@@ -135,12 +142,13 @@ int main(int argc, char** argv) {
         return 1;
     }
     FakeState state(std::move(*directory), std::chrono::seconds(tokenTtl), appRps, throttle);
-    for (const auto& [externalId, botId] : catalogApps) {
+    for (const auto& published : catalogApps) {
         CatalogApp app;
         app.id = newGuid();
-        app.externalId = externalId;
+        app.externalId = published.externalId;
         app.displayName = "TeleBot";
-        app.botId = botId;
+        app.botId = published.botId;
+        app.webAppId = published.webAppInfo ? published.botId : "";
         state.publish(app);
         for (const auto& team : teamInstalls) {
             state.install(team, app.id);

@@ -27,7 +27,9 @@ void handleBotAuth(Exchange& ex, FakeState& state);  // invoke_routes.cpp
 void handleInvoke(Exchange& ex, FakeState& state);   // invoke_routes.cpp
 
 // Publishes an app package (zip) to the catalog, as a Teams admin upload does.
-void publishAppPackage(Exchange& ex, FakeState& state);  // graph_routes.cpp
+// `adminUpload`: the Teams admin center, where uploading a package with a known manifest id
+// updates that app (200) instead of Graph's 409.
+void publishAppPackage(Exchange& ex, FakeState& state, bool adminUpload = false);  // graph_routes.cpp
 
 // Error bodies.
 void graphError(Exchange& ex, int status, const std::string& code, const std::string& message);

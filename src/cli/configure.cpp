@@ -281,7 +281,7 @@ int runConfigure(const std::vector<std::string>& args) {
             recorded[name] = hash;
         }
     }
-    const std::string manifest = teams::buildManifest({appId, teamsAppId, "1.0.0", !reviewEndpoint.empty()});
+    const std::string manifest = teams::buildManifest({appId, teamsAppId, teams::AppVersion, !reviewEndpoint.empty()});
     const std::string color = teams::colorIconPng();
     const std::string outline = teams::outlineIconPng();
     const std::vector<std::pair<std::string, std::string>> files = {
@@ -308,11 +308,13 @@ int runConfigure(const std::vector<std::string>& args) {
     }
     std::string state;
     size_t step = 0;
+    bool manifestChanged = false;  // an older configure's app is in Teams: it must be uploaded again
     for (const auto& [name, data] : files) {
         ++step;
         const std::string path = dir + "/" + name;
         auto current = common::readFile(path);
         bool same = current.ok() && *current == data;
+        manifestChanged |= name == "manifest.json" && current.ok() && !same;
         if (!same) {
             int mode = name == "teleport-msteams.toml" ? 0600 : 0644;  // it may hold the secret
             if (auto s = common::writeFileAtomic(path, data, mode); !s.ok()) {
@@ -326,6 +328,11 @@ int runConfigure(const std::vector<std::string>& args) {
     if (auto s = common::writeFileAtomic(dir + "/" + StateFile, state, 0600); !s.ok()) {
         std::cerr << "teleport-msteams configure: " << s.message() << "\n";
         return 1;
+    }
+    if (manifestChanged && keptId) {
+        std::cout << "\nmanifest.json changed (this version names the app registration in webApplicationInfo, which\n"
+                     "Graph requires to install the app for reviewers): upload app.zip again in the Teams admin\n"
+                     "center (Manage apps > the app > Upload file). The Teams app id is kept.\n";
     }
     std::cout << "\nTeams app id: " << teamsAppId << (keptId ? " (kept from the existing config)" : " (new)")
               << "\n\nNext steps:\n"

@@ -28,6 +28,18 @@ Exits 0 only when every check passed.
 
 constexpr const char* NilGuid = "00000000-0000-0000-0000-000000000000";
 
+// Graph refuses installs, and hides installations, of a Teams app whose manifest does not name our
+// Azure AD app in webApplicationInfo.id: an app.zip written by an older configure.
+constexpr const char* ReuploadFix =
+    "the uploaded Teams app must name this app id in webApplicationInfo (an app.zip from an older configure "
+    "lacks it): run teleport-msteams configure again on the same folder (it keeps the Teams app id), then "
+    "upload the new app.zip (Teams admin center > Manage apps > the app > Upload file)";
+
+std::string installFix(const absl::Status& s, const std::string& usual) {
+    const std::string why(s.message());
+    return why.find("not allowed to manage the Teams App") != std::string::npos ? ReuploadFix : usual;
+}
+
 class Report {
 public:
     explicit Report(int total) : total_(total) {}
@@ -191,7 +203,9 @@ int runValidate(const std::vector<std::string>& args) {
         if (s.ok() && !inst->has_value()) {
             s = absl::NotFoundError("the app is not installed in the team");
         }
-        if (report.check("app installed in the team", s, "add the app to the team in Teams (Apps > Manage your apps)")) {
+        if (report.check("app installed in the team", s,
+                         "add the app to the team in Teams (Apps > Manage your apps); if it is there, " +
+                             std::string(ReuploadFix))) {
             conversation = r.channel.conversationId;
             report.ok("conversation with the recipient", conversation);
         } else {
@@ -218,7 +232,7 @@ int runValidate(const std::vector<std::string>& args) {
                 }
             }
             if (!report.check("app installed for the recipient", s,
-                              "allow the app for the user (Teams admin center > Manage apps > app > Allow)")) {
+                              installFix(s, "allow the app for the user (Teams admin center > Manage apps > app > Allow)"))) {
                 report.skip("conversation with the recipient", "the app is not installed");
             } else {
                 std::cout << "      installation id " << (*inst)->id << "\n";

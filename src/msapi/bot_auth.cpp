@@ -36,6 +36,17 @@ Object::Ptr parseObject(const std::string& text) {
 
 absl::Status refused(const std::string& why) { return absl::UnauthenticatedError(why); }
 
+// At most 16 characters of unauthenticated input, anything outside printable ASCII as '?'.
+std::string printablePrefix(const std::string& text) {
+    constexpr size_t Max = 16;
+    std::string out;
+    for (size_t i = 0; i < text.size() && i < Max; ++i) {
+        const unsigned char c = static_cast<unsigned char>(text[i]);
+        out += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? static_cast<char>(c) : '?';
+    }
+    return text.size() > Max ? out + "..." : out;
+}
+
 // An RSA public key from a JWK's modulus and exponent.
 EVP_PKEY* rsaKeyFromJwk(const std::string& n, const std::string& e) {
     BIGNUM* bn = BN_bin2bn(reinterpret_cast<const unsigned char*>(n.data()), static_cast<int>(n.size()), nullptr);
@@ -157,6 +168,11 @@ std::shared_ptr<BotAuthenticator::Key> BotAuthenticator::findKey(const std::stri
 
 absl::Status BotAuthenticator::authenticate(const std::string& authorization, const std::string& serviceUrl,
                                             const std::string& channelId) {
+    // Only Teams vouches for from.aadObjectId and the tenant: a valid token for webchat or
+    // directline proves nothing a review needs.
+    if (channelId != "msteams") {
+        return refused("the activity is not from Microsoft Teams (channel \"" + printablePrefix(channelId) + "\")");
+    }
     constexpr std::string_view Bearer = "Bearer ";
     if (authorization.compare(0, Bearer.size(), Bearer) != 0) {
         return refused("no bearer token");
@@ -175,8 +191,9 @@ absl::Status BotAuthenticator::authenticate(const std::string& authorization, co
     if (!header || !claims || !signature) {
         return refused("the token is malformed");
     }
-    if (utf8Field(header, "alg") != "RS256") {
-        return refused("unexpected signing algorithm \"" + utf8Field(header, "alg") + "\"");
+    if (const std::string alg = utf8Field(header, "alg"); alg != "RS256") {
+        // The header is not authenticated yet: only a short, printable prefix may reach the log.
+        return refused("unexpected signing algorithm \"" + printablePrefix(alg) + "\"");
     }
     const std::string kid = utf8Field(header, "kid");
     if (auto s = refreshKeys(false); !s.ok() && !findKey(kid)) {
@@ -193,9 +210,10 @@ absl::Status BotAuthenticator::authenticate(const std::string& authorization, co
     if (!verifyRs256(key->pkey, token.substr(0, dot2), *signature)) {
         return refused("the token signature is invalid");
     }
-    if (!key->endorsements.empty() &&
-        std::find(key->endorsements.begin(), key->endorsements.end(), channelId) == key->endorsements.end()) {
-        return refused("the signing key is not endorsed for channel \"" + channelId + "\"");
+    // As botframework-connector: a key vouches only for the channels it is endorsed for, and a key
+    // with no endorsements vouches for none.
+    if (std::find(key->endorsements.begin(), key->endorsements.end(), channelId) == key->endorsements.end()) {
+        return refused("the signing key is not endorsed for channel \"" + printablePrefix(channelId) + "\"");
     }
     if (utf8Field(claims, "iss") != settings_.issuer) {
         return refused("unexpected issuer \"" + utf8Field(claims, "iss") + "\"");
@@ -217,18 +235,32 @@ absl::Status BotAuthenticator::authenticate(const std::string& authorization, co
         if (!claims->has(name)) {
             return std::nullopt;
         }
+        // A NumericDate is a JSON number; "1700000000" as a string is refused, as jsonwebtoken does.
+        const auto& v = claims->get(name);
+        if (v.isString() || !v.isNumeric()) {
+            return std::nullopt;
+        }
         try {
-            return claims->getValue<long long>(name);
+            return static_cast<long long>(v.convert<double>());
         } catch (const std::exception&) {
             return std::nullopt;
         }
     };
     auto exp = number("exp");
-    if (!exp || *exp + skew < now) {
+    if (!exp) {
+        return refused("the token has no numeric exp claim");
+    }
+    if (*exp + skew < now) {
         return refused("the token has expired");
     }
-    if (auto nbf = number("nbf"); nbf && *nbf - skew > now) {
-        return refused("the token is not valid yet");
+    if (claims->has("nbf")) {
+        auto nbf = number("nbf");
+        if (!nbf) {
+            return refused("the token's nbf claim is not a number");
+        }
+        if (*nbf - skew > now) {
+            return refused("the token is not valid yet");
+        }
     }
     if (utf8Field(claims, "serviceurl") != serviceUrl) {
         return refused("the token's serviceurl does not match the activity's");

@@ -11,54 +11,13 @@
 #include "common/duration.h"
 #include "common/files.h"
 #include "common/log.h"
+#include "plugin/config_toml.h"
 
 namespace tmsteams::plugin {
 
 namespace {
 
-class ConfigError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
-
-std::string where(const std::string& path, const toml::node& node, const std::string& key) {
-    return path + ":" + std::to_string(node.source().begin.line) + ": " + key;
-}
-
-std::string getString(const std::string& path, const toml::table& t, const std::string& section,
-                      const std::string& key, const std::string& def) {
-    const toml::node* n = t.get(key);
-    if (!n) {
-        return def;
-    }
-    auto v = n->value<std::string>();
-    if (!n->is_string() || !v) {
-        throw ConfigError(where(path, *n, section + key) + ": must be a string");
-    }
-    return *v;
-}
-
-bool getBool(const std::string& path, const toml::table& t, const std::string& section, const std::string& key,
-             bool def) {
-    const toml::node* n = t.get(key);
-    if (!n) {
-        return def;
-    }
-    if (!n->is_boolean()) {
-        throw ConfigError(where(path, *n, section + key) + ": must be true or false");
-    }
-    return *n->value<bool>();
-}
-
-void warnUnknown(const std::string& path, const toml::table& t, const std::string& section,
-                 const std::set<std::string>& known, std::vector<std::string>& warnings) {
-    for (const auto& [k, v] : t) {
-        std::string key(k.str());
-        if (!known.count(key)) {
-            warnings.push_back(where(path, v, section + key) + ": unknown key, ignored");
-        }
-    }
-}
+using namespace configtoml;
 
 const toml::table* section(const std::string& path, const toml::table& root, const std::string& name) {
     const toml::node* n = root.get(name);
@@ -192,17 +151,21 @@ Config build(const toml::table& root, const std::string& path) {
         mc.botScope = getString(path, *m, s, "bot_scope", mc.botScope);
         mc.caFile = getString(path, *m, s, "ca_file", "");
         mc.botPacing = getBool(path, *m, s, "bot_pacing", true);
+        mc.defaultRecipient = getString(path, *m, s, "default_recipient", "");
         warnUnknown(path, *m, s,
                     {"cloud", "app_id", "app_secret", "tenant_id", "teams_app_id", "region", "login_endpoint",
-                     "graph_endpoint", "bot_endpoint", "graph_scope", "bot_scope", "ca_file", "bot_pacing"},
+                     "graph_endpoint", "bot_endpoint", "graph_scope", "bot_scope", "ca_file", "bot_pacing",
+                     "default_recipient"},
                     c.warnings);
     }
 
     const toml::table* r = section(path, root, "role_to_recipients");
-    if (!r) {
+    const std::string& fallback = c.msapi.defaultRecipient;
+    if (!r && fallback.empty()) {
         throw ConfigError(path + ": [role_to_recipients] is required, with at least the \"*\" key");
     }
-    for (const auto& [k, v] : *r) {
+    static const toml::table none;
+    for (const auto& [k, v] : r ? *r : none) {
         std::string role(k.str());
         std::vector<std::string> list;
         if (auto str = v.value<std::string>(); v.is_string()) {
@@ -227,8 +190,14 @@ Config build(const toml::table& root, const std::string& path) {
         }
         c.roleToRecipients[role] = list;
     }
+    // [msapi] default_recipient stands in for a missing or empty "*": it is who gets the card
+    // when nothing else names anyone.
+    if (auto star = c.roleToRecipients.find("*"); !fallback.empty() && (star == c.roleToRecipients.end() || star->second.empty())) {
+        c.roleToRecipients["*"] = {fallback};
+    }
     if (!c.roleToRecipients.count("*")) {
-        throw ConfigError(where(path, *r, "role_to_recipients") + ": the \"*\" key is required");
+        throw ConfigError(where(path, *r, "role_to_recipients") +
+                          ": the \"*\" key is required (or [msapi] default_recipient)");
     }
 
     if (const toml::table* l = section(path, root, "log")) {

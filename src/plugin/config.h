@@ -37,6 +37,7 @@ struct MsApiConfig {
     std::string graphScope = "https://graph.microsoft.com/.default";
     std::string botScope = "https://api.botframework.com/.default";
     std::string caFile;
+    std::string defaultRecipient;  // newer Go plugin: who gets cards when no role mapping names anyone
     bool botPacing = true;  // pace Bot Framework calls under Teams' published limits
 };
 

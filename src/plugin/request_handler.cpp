@@ -112,7 +112,8 @@ std::vector<std::string> RequestHandler::recipientsFor(const types::AccessReques
     bool any = false;
     for (const auto& role : req.spec().roles()) {
         auto it = settings_.roleToRecipients.find(role);
-        if (it == settings_.roleToRecipients.end()) {
+        // A role mapped to an empty list (editor = []) falls back to "*", as the Go plugin does.
+        if (it == settings_.roleToRecipients.end() || it->second.empty()) {
             it = star;
         }
         if (it != settings_.roleToRecipients.end()) {

@@ -152,9 +152,11 @@ ReviewServer::Answer ReviewServer::handleActivity(const std::string& authorizati
         return {outage ? 503 : 401, R"({"error":"unauthorized"})"};
     }
     const std::string tenant = field(child(child(activity, "channelData"), "tenant"), "id");
-    if (!tenantId_.empty() && !tenant.empty() && tenant != tenantId_) {
-        refusedMetric("other_tenant");
-        common::logWarn("refused an activity from another tenant", {{"tenant", tenant}});
+    if (tenant.empty() || (!tenantId_.empty() && tenant != tenantId_)) {
+        refusedMetric(tenant.empty() ? "no_tenant" : "other_tenant");
+        common::logWarn(tenant.empty() ? "refused an activity that names no tenant"
+                                       : "refused an activity from another tenant",
+                        {{"tenant", tenant.substr(0, 64)}});
         return {403, R"({"error":"forbidden"})"};
     }
     const std::string id = field(activity, "id");

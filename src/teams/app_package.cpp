@@ -61,6 +61,13 @@ std::string buildManifest(const ManifestOptions& o) {
     perms->add("messageTeamMembers");
     m->set("permissions", perms);
     m->set("validDomains", Array::Ptr(new Array));
+    // Graph lets an Azure AD app install a Teams app for users and teams (proactive installation)
+    // only when the app's manifest names it here; without it installs are refused and listings
+    // never show the app. The resource is not used by the bot; the Go plugin's placeholder is kept.
+    auto webApp = obj();
+    webApp->set("id", o.appId);
+    webApp->set("resource", "https://inapplicable");
+    m->set("webApplicationInfo", webApp);
     std::ostringstream os;
     m->stringify(os, 2);
     return os.str() + "\n";

@@ -7,7 +7,11 @@
 #include <regex>
 #include <sstream>
 
+#include <openssl/evp.h>
+
+#include <Poco/DateTime.h>
 #include <Poco/InflatingStream.h>
+#include <Poco/Zip/Compress.h>
 #include <Poco/Zip/ZipArchive.h>
 
 #include "support/plugin_env.h"
@@ -59,6 +63,31 @@ void fillIn(const std::string& toml, PluginEnv& env, const std::string& recipien
     std::ofstream(toml) << t;
 }
 
+std::string sha256Hex(const std::string& data) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_Digest(data.data(), data.size(), md, &n, EVP_sha256(), nullptr);
+    std::string hex;
+    for (unsigned int i = 0; i < n; ++i) {
+        hex += "0123456789abcdef"[md[i] >> 4];
+        hex += "0123456789abcdef"[md[i] & 15];
+    }
+    return hex;
+}
+
+// An app package with this manifest and placeholder icons.
+std::string zipOf(const std::string& manifest) {
+    std::ostringstream zip;
+    Poco::Zip::Compress c(zip, true);
+    for (const auto& [name, data] : {std::pair<std::string, std::string>{"manifest.json", manifest},
+                                     {"color.png", "png"}, {"outline.png", "png"}}) {
+        std::istringstream in(data);
+        c.addFile(in, Poco::DateTime(), name);
+    }
+    c.close();
+    return zip.str();
+}
+
 struct Png {
     uint32_t width = 0, height = 0;
     int colorType = -1;
@@ -106,9 +135,13 @@ BOOST_AUTO_TEST_CASE(configure_writes_a_valid_app_package) {
     BOOST_TEST(r.out.find("TeamsAppInstallation.ReadWriteSelfForTeam.All") != std::string::npos);
 
     // Microsoft's own validator accepts the manifest; a broken copy is refused.
-    auto valid = runCommand({"node", binaryPath("VALIDATE_MANIFEST_SCRIPT"), out + "/manifest.json"}, 60s);
+    auto valid = runCommand({"node", binaryPath("VALIDATE_MANIFEST_SCRIPT"), out + "/manifest.json", dir::AppId}, 60s);
     BOOST_TEST(valid.exitCode == 0, valid.out + valid.err);
     BOOST_TEST(valid.out.find("valid v1.22") != std::string::npos);
+    // The app id check fails for a manifest naming another app.
+    auto other = runCommand({"node", binaryPath("VALIDATE_MANIFEST_SCRIPT"), out + "/manifest.json", dir::LimitedAppId}, 60s);
+    BOOST_TEST(other.exitCode == 1, other.out);
+    BOOST_TEST(other.out.find("webApplicationInfo.id") != std::string::npos, other.out);
     std::string broken = std::regex_replace(slurp(out + "/manifest.json"), std::regex("#512FC9"), "purple");
     std::ofstream(tmp / "broken.json") << broken;
     BOOST_TEST(runCommand({"node", binaryPath("VALIDATE_MANIFEST_SCRIPT"), tmp / "broken.json"}, 60s).exitCode == 1);
@@ -173,7 +206,7 @@ BOOST_AUTO_TEST_CASE(configure_with_a_review_endpoint_writes_an_interactive_bot)
     BOOST_REQUIRE_MESSAGE(r.exitCode == 0, r.err);
     std::string manifest = slurp(out + "/manifest.json");
     BOOST_TEST(manifest.find("\"isNotificationOnly\": false") != std::string::npos);
-    auto valid = runCommand({"node", binaryPath("VALIDATE_MANIFEST_SCRIPT"), out + "/manifest.json"}, 60s);
+    auto valid = runCommand({"node", binaryPath("VALIDATE_MANIFEST_SCRIPT"), out + "/manifest.json", dir::AppId}, 60s);
     BOOST_TEST(valid.exitCode == 0, valid.out + valid.err);
     std::string toml = slurp(out + "/teleport-msteams.toml");
     BOOST_TEST(toml.find("[review]") != std::string::npos, toml);
@@ -286,6 +319,49 @@ BOOST_AUTO_TEST_CASE(validate_explains_each_failure) {
     BOOST_TEST(perm.out.find("TeamsAppInstallation.ReadWriteSelfForTeam.All: FAILED") != std::string::npos, perm.out);
     BOOST_TEST(perm.out.find("fix: grant the application permission TeamsAppInstallation.ReadWriteSelfForTeam.All") !=
                    std::string::npos, perm.out);
+}
+
+// An app.zip from an older configure has no webApplicationInfo: in a real tenant Graph neither
+// lists nor installs it for our app. validate says so and how to fix it; configure on the same
+// folder upgrades the manifest (keeping the Teams app id) and says to upload it again.
+BOOST_AUTO_TEST_CASE(an_app_uploaded_without_web_application_info_is_found_and_fixed_by_configure) {
+    PluginEnv env;
+    const std::string out = env.dir() / "teams";
+    BOOST_REQUIRE(configure(out).exitCode == 0);
+    const std::string id = teamsAppIdIn(out + "/teleport-msteams.toml");
+    // Make the folder look as an older configure left it: manifest and app.zip without it, and the
+    // checksums configure records for its own files.
+    std::string old = std::regex_replace(slurp(out + "/manifest.json"),
+                                         std::regex(",\\s*\"webApplicationInfo\": \\{[^}]*\\}"), "");
+    BOOST_REQUIRE(old.find("webApplicationInfo") == std::string::npos);
+    const std::string oldZip = zipOf(old);
+    std::ofstream(out + "/manifest.json", std::ios::trunc) << old;
+    std::ofstream(out + "/app.zip", std::ios::binary | std::ios::trunc) << oldZip;
+    std::string state = slurp(out + "/.teleport-msteams-configure");
+    state = std::regex_replace(state, std::regex("[0-9a-f]{64} manifest.json"), sha256Hex(old) + " manifest.json");
+    state = std::regex_replace(state, std::regex("[0-9a-f]{64} app.zip"), sha256Hex(oldZip) + " app.zip");
+    std::ofstream(out + "/.teleport-msteams-configure", std::ios::trunc) << state;
+    BOOST_REQUIRE(env.graph().control("POST", "/_fake/catalog", oldZip).status == 201);
+    // A filled-in copy of the config, so that configure still recognises its own file.
+    const std::string filled = env.dir() / "filled.toml";
+    std::filesystem::copy_file(out + "/teleport-msteams.toml", filled);
+    fillIn(filled, env, "\"" + AliceMail + "\"");
+
+    auto refused = cli({"validate", "-c", filled, AliceMail});
+    BOOST_TEST(refused.exitCode == 1);
+    BOOST_TEST(refused.out.find("app installed for the recipient: FAILED") != std::string::npos, refused.out);
+    BOOST_TEST(refused.out.find("not allowed to manage the Teams App") != std::string::npos, refused.out);
+    BOOST_TEST(refused.out.find("run teleport-msteams configure again") != std::string::npos, refused.out);
+
+    auto upgraded = configure(out);
+    BOOST_TEST(upgraded.exitCode == 0, upgraded.err);
+    BOOST_TEST(upgraded.out.find("upload app.zip again") != std::string::npos, upgraded.out);
+    BOOST_TEST(teamsAppIdIn(out + "/teleport-msteams.toml") == id);
+    BOOST_TEST(slurp(out + "/manifest.json").find("\"webApplicationInfo\"") != std::string::npos);
+    // The admin uploads the new package over the old app (same Teams app id): validate passes.
+    BOOST_REQUIRE(env.graph().control("POST", "/_fake/catalog", slurp(out + "/app.zip")).status == 200);
+    auto ok = cli({"validate", "-c", filled, AliceMail});
+    BOOST_TEST(ok.exitCode == 0, ok.out);
 }
 
 BOOST_AUTO_TEST_CASE(the_demo_runs_start_to_finish) {

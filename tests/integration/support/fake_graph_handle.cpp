@@ -49,6 +49,7 @@ std::string FakeGraph::appPackage(const std::string& manifestId, const std::stri
     std::string manifest = R"({"manifestVersion":"1.17","version":"1.0.0","id":")" + manifestId +
                            R"(","name":{"short":"TeleBot","full":"TeleBot"},)"
                            R"("icons":{"color":"color.png","outline":"outline.png"},)"
+                           R"("webApplicationInfo":{"id":")" + botId + R"(","resource":"https://inapplicable"},)"
                            R"("bots":[{"botId":")" + botId + R"(","scopes":["personal","team"]}]})";
     std::ostringstream zip;
     Poco::Zip::Compress c(zip, true);

@@ -159,3 +159,18 @@ BOOST_AUTO_TEST_CASE(http_listen_is_validated) {
     auto bad = parseConfig(GoTemplate + "[http]\nlisten = \"8081\"\n", "t.toml");
     BOOST_TEST(std::string(bad.status().message()).find("http.listen: must be host:port") != std::string::npos);
 }
+
+BOOST_AUTO_TEST_CASE(default_recipient_of_the_newer_go_plugin_is_accepted_and_stands_in_for_star) {
+    std::string t = GoTemplate;
+    t.replace(t.find("teams_app_id = \"x1\""), 20, "teams_app_id = \"x1\"\ndefault_recipient = \"ops@example.com\"");
+    t.replace(t.find("\"*\" = [\"foo@example.com\"]"), 25, "\"*\" = []");
+    auto c = parseConfig(t, "t.toml");
+    BOOST_REQUIRE_MESSAGE(c.ok(), c.status().message());
+    BOOST_TEST(c->warnings.empty());  // not "unknown key"
+    BOOST_TEST(c->msapi.defaultRecipient == "ops@example.com");
+    BOOST_TEST(c->roleToRecipients.at("*") == std::vector<std::string>{"ops@example.com"});
+    // Without it, "*" stays required.
+    std::string bare = GoTemplate;
+    bare.replace(bare.find("\"*\" = [\"foo@example.com\"]"), 25, "");
+    BOOST_TEST(error(bare).find("default_recipient") != std::string::npos);
+}

@@ -60,6 +60,12 @@ BOOST_FIXTURE_TEST_CASE(recipients_follow_roles_then_star_plus_email_reviewers, 
                                                  "alice@x.example", "erin@x.example"}));
 }
 
+BOOST_FIXTURE_TEST_CASE(a_role_mapped_to_an_empty_list_falls_back_to_star_as_in_the_go_plugin, Fixture) {
+    handler.setRoleToRecipients({{"*", {"alice@x.example"}}, {"editor", {}}});
+    auto r = auth.create("carol", {"editor"}, {});
+    BOOST_TEST(handler.recipientsFor(r) == std::vector<std::string>{"alice@x.example"});
+}
+
 BOOST_FIXTURE_TEST_CASE(new_request_posts_once_per_recipient_and_records_each_card, Fixture) {
     auto r = auth.create("carol", {"editor"});
     const auto id = r.metadata().name();
