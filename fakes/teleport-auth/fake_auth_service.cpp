@@ -263,11 +263,27 @@ grpc::Status FakeAuthService::SubmitAccessReview(grpc::ServerContext* ctx,
     RpcLog log("SubmitAccessReview", *ctx, req->requestid());
     applyDelay();
     types::AccessReviewSubmission sub = *req;
-    if (!rbac_.allowed(log.user(), Action::WriteAccessRequests)) {
+    if (!cluster_.submitForUsers) {
+        // Published Teleport: field 11 is unknown (dropped), and only the caller may be the author
+        // (Teleport's wording, lib/auth: "user %q cannot submit reviews on behalf of %q").
+        sub.mutable_review()->clear_submittedby();
+        if (sub.review().author() != log.user()) {
+            return log.done(grpc::Status(grpc::PERMISSION_DENIED, "user \"" + log.user() +
+                                                                      "\" cannot submit reviews on behalf of \"" +
+                                                                      sub.review().author() + "\""));
+        }
+    } else if (!rbac_.allowed(log.user(), Action::WriteAccessRequests)) {
         // A plugin may submit on a person's behalf (review_requests.submit_for_users); the
         // person's own permission to review decides, as in Teleport.
         if (!rbac_.allowed(log.user(), Action::SubmitReviewForUsers)) {
             return log.done(denied(log.user(), "review access_request"));
+        }
+        // Teleport reads the request before judging the reviewer: a review of a request that does
+        // not exist is NotFound, whoever its author (validate's side-effect-free probe relies on it).
+        types::AccessRequestFilter one;
+        one.set_id(sub.requestid());
+        if (store_.list(one).empty()) {
+            return log.done(grpc::Status(grpc::NOT_FOUND, "access_request \"" + sub.requestid() + "\" doesn't exist"));
         }
         if (!people_.mayReview(sub.review().author())) {
             return log.done(grpc::Status(grpc::PERMISSION_DENIED, "user \"" + sub.review().author() +

@@ -20,6 +20,10 @@ struct ClusterInfo {
     std::string serverVersion;
     std::string proxyPublicAddr;
     bool advancedWorkflows = true;
+    // Reviews on behalf of users (Teleport's draft RFD 250: AccessReview.SubmittedBy = 11 and
+    // review_requests.submit_for_users). Without it, as in every published Teleport, field 11 is
+    // dropped and a review whose Author is not the caller is refused.
+    bool submitForUsers = true;
 };
 
 // Shared by both services: knobs the control RPCs turn.

@@ -37,6 +37,9 @@ options:
   --server-version SEMVER   reported by Ping (default 16.4.0)
   --proxy-public-addr ADDR  reported by Ping (default teleport.example.com:443)
   --no-advanced-workflows   Ping reports AdvancedAccessWorkflows = false
+  --without-submit-for-users  a cluster without reviews on behalf of users (RFD 250, a draft; no
+                            published Teleport has it): AccessReview.SubmittedBy is dropped and a
+                            review whose author is not the caller is refused, as Teleport does
   --user NAME=ROLE          a Teleport user with credentials and role admin, plugin,
                             plugin-review (plugin + read users + review_requests.submit_for_users)
                             or none (repeatable; default: admin=admin and teleport-msteams=plugin)
@@ -96,6 +99,8 @@ bool parseArgs(int argc, char** argv, Options& o) {
             o.cluster.proxyPublicAddr = value();
         } else if (a == "--no-advanced-workflows") {
             o.cluster.advancedWorkflows = false;
+        } else if (a == "--without-submit-for-users") {
+            o.cluster.submitForUsers = false;
         } else if (a == "--user") {
             std::string v = value();
             auto eq = v.find('=');

@@ -334,6 +334,12 @@ int runConfigure(const std::vector<std::string>& args) {
                      "Graph requires to install the app for reviewers): upload app.zip again in the Teams admin\n"
                      "center (Manage apps > the app > Upload file). The Teams app id is kept.\n";
     }
+    if (!reviewEndpoint.empty()) {
+        std::cout << "\nApprove and Deny in Teams: the plugin submits each review on the reviewer's behalf, which\n"
+                     "only Teleport clusters with reviews on behalf of users accept (Teleport's RFD 250, a draft;\n"
+                     "no published Teleport version is known to have it). Elsewhere reviewers are sent to the web\n"
+                     "UI. Step 5 (validate) finds out which your cluster is.\n";
+    }
     std::cout << "\nTeams app id: " << teamsAppId << (keptId ? " (kept from the existing config)" : " (new)")
               << "\n\nNext steps:\n"
               << "  1. Upload " << dir << "/app.zip in the Teams admin center (Manage apps > Upload new app).\n"

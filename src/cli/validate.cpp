@@ -35,6 +35,8 @@ constexpr const char* ReuploadFix =
     "lacks it): run teleport-msteams configure again on the same folder (it keeps the Teams app id), then "
     "upload the new app.zip (Teams admin center > Manage apps > the app > Upload file)";
 
+constexpr const char* ReviewsCheck = "Teleport accepts reviews from Teams (on behalf of users)";
+
 std::string installFix(const absl::Status& s, const std::string& usual) {
     const std::string why(s.message());
     return why.find("not allowed to manage the Teams App") != std::string::npos ? ReuploadFix : usual;
@@ -78,6 +80,40 @@ private:
     int passed_ = 0;
     int failed_ = 0;
 };
+
+// Reviews from Teams are submitted by the plugin with the reviewer as author, which only clusters
+// with reviews on behalf of users (Teleport's RFD 250, a draft) accept. The probe reviews a request
+// that does not exist for an author who is not the caller, so nothing is ever recorded:
+//   - PermissionDenied "cannot submit reviews on behalf of": Teleport checks the author first and
+//     this cluster has no such reviews (every published version);
+//   - NotFound: the author was accepted and the request then looked up: reviews will work;
+//   - PermissionDenied otherwise: the feature is there but the plugin's role lacks
+//     review_requests.submit_for_users.
+void checkReviewsOnBehalf(teleport::AuthClient& auth, Report& report) {
+    types::AccessReviewSubmission probe;
+    probe.set_requestid(NilGuid);
+    probe.mutable_review()->set_author("teleport-msteams-validate-probe");
+    probe.mutable_review()->set_proposedstate(types::APPROVED);
+    auto answer = auth.submitReview(probe);
+    absl::Status s = answer.status();
+    std::string fix;
+    if (s.code() == absl::StatusCode::kNotFound) {
+        s = absl::OkStatus();
+    } else if (s.ok()) {
+        s = absl::InternalError("Teleport accepted a review of a request that does not exist");
+    } else if (s.code() == absl::StatusCode::kPermissionDenied &&
+               std::string(s.message()).find("on behalf of") != std::string::npos) {
+        s = absl::FailedPreconditionError(
+            "this cluster refuses reviews submitted on behalf of users (" + std::string(s.message()).substr(0, 120) +
+            "); Approve and Deny in Teams will send reviewers to Teleport's web UI");
+        fix = "turn [review] off, or use a Teleport version with reviews on behalf of users (RFD 250); "
+              "notifications work either way";
+    } else if (s.code() == absl::StatusCode::kPermissionDenied) {
+        fix = "give the plugin's role review_requests.submit_for_users (teleport-msteams-role.yaml)";
+    }
+    report.check(ReviewsCheck, s, fix);
+}
+
 
 std::string tokenFix(const absl::Status& s) {
     std::string m(s.message());
@@ -154,7 +190,8 @@ int runValidate(const std::vector<std::string>& args) {
     const auto& mc = config->msapi;
     const auto deadline = [&] { return clock.steadyNow() + std::chrono::seconds(30); };
     teams::Recipient r = teams::parseRecipient(recipient);
-    Report report(15);
+    const bool reviews = config->review.enabled;
+    Report report(reviews ? 16 : 15);
 
     std::cout << "Checking the Microsoft side for app " << mc.appId << " in tenant " << mc.tenantId << "\n\n";
     auto graphToken = ms->graphTokens->get();
@@ -273,6 +310,9 @@ int runValidate(const std::vector<std::string>& args) {
                                  "read and update plugin data"}) {
             report.skip(what, why);
         }
+        if (reviews) {
+            report.skip(ReviewsCheck, why);
+        }
     } else {
         auto creds = !tc.clientCrt.empty() ? teleport::loadTlsFiles(tc.clientCrt, tc.clientKey, tc.rootCas)
                                            : teleport::loadIdentityFile(tc.identity);
@@ -280,6 +320,9 @@ int runValidate(const std::vector<std::string>& args) {
             report.skip("Teleport Auth Service reachable", "no credentials");
             report.skip("watch access requests", "no credentials");
             report.skip("read and update plugin data", "no credentials");
+            if (reviews) {
+                report.skip(ReviewsCheck, "no credentials");
+            }
         } else {
             teleport::GrpcAuthClient auth(tc.addr, *creds, "msteams");
             auto ping = auth.ping();
@@ -291,6 +334,9 @@ int runValidate(const std::vector<std::string>& args) {
                               "check [teleport] addr and the credentials")) {
                 report.skip("watch access requests", "not connected");
                 report.skip("read and update plugin data", "not connected");
+                if (reviews) {
+                    report.skip(ReviewsCheck, "not connected");
+                }
             } else {
                 auto stream = auth.watchAccessRequests();
                 proto::Event ev;
@@ -311,6 +357,9 @@ int runValidate(const std::vector<std::string>& args) {
                 }
                 report.check("read and update plugin data", pd,
                              "give the plugin's user access_plugin_data update (teleport-msteams-role.yaml)");
+                if (reviews) {
+                    checkReviewsOnBehalf(auth, report);
+                }
             }
         }
     }

@@ -150,7 +150,21 @@ InvokeReply ReviewHandler::handle(const CardAction& action) {
         const auto code = after.status().code();
         std::string text;
         std::string outcome;
-        if (code == absl::StatusCode::kPermissionDenied) {
+        const std::string why(after.status().message());
+        if (code == absl::StatusCode::kPermissionDenied && why.find("on behalf of") != std::string::npos) {
+            // A cluster without reviews on behalf of users (Teleport's RFD 250): every click would
+            // fail the same way, so the reviewer is sent to the web UI and the admin told once.
+            text = "This Teleport cluster does not accept reviews from Teams (it does not let the plugin submit a "
+                   "review on your behalf). Review the request in Teleport: " + cards_.cardFor(req).webUrl;
+            outcome = "on_behalf_unsupported";
+            if (!toldOnBehalfUnsupported_.exchange(true)) {
+                common::logError("the Teleport cluster refuses reviews submitted on behalf of users, so Approve and "
+                                 "Deny in Teams cannot work; cards and notifications are unaffected",
+                                 {{"error", why.substr(0, 200)},
+                                  {"fix", "use a Teleport version with reviews on behalf of users (RFD 250, "
+                                          "review_requests.submit_for_users), or turn [review] off"}});
+            }
+        } else if (code == absl::StatusCode::kPermissionDenied) {
             text = "Teleport does not allow you to review this request.";
             outcome = "denied";
         } else if (code == absl::StatusCode::kAlreadyExists) {

@@ -4,6 +4,7 @@
 // user, so Teleport applies that user's own permissions.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -65,6 +66,7 @@ private:
         absl::StatusOr<std::string> user;
         std::chrono::steady_clock::time_point at;
     };
+    std::atomic<bool> toldOnBehalfUnsupported_{false};  // the fix is logged once, not per click
     std::mutex knownMu_;  // guards known_
     std::map<std::string, Known> known_;
 };

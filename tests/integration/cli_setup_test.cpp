@@ -204,6 +204,7 @@ BOOST_AUTO_TEST_CASE(configure_with_a_review_endpoint_writes_an_interactive_bot)
     BOOST_TEST(bad.err.find("https://") != std::string::npos);
     auto r = configure(out, {"--review-endpoint", "https://bot.example.com:8443/api/messages"});
     BOOST_REQUIRE_MESSAGE(r.exitCode == 0, r.err);
+    BOOST_TEST(r.out.find("reviews on behalf of users") != std::string::npos, r.out);
     std::string manifest = slurp(out + "/manifest.json");
     BOOST_TEST(manifest.find("\"isNotificationOnly\": false") != std::string::npos);
     auto valid = runCommand({"node", binaryPath("VALIDATE_MANIFEST_SCRIPT"), out + "/manifest.json", dir::AppId}, 60s);
@@ -367,7 +368,7 @@ BOOST_AUTO_TEST_CASE(an_app_uploaded_without_web_application_info_is_found_and_f
 BOOST_AUTO_TEST_CASE(the_demo_runs_start_to_finish) {
     auto r = runCommand({binaryPath("DEMO_SCRIPT")}, 300s, {{"CI", "true"}});
     BOOST_TEST(r.exitCode == 0, r.out + r.err);
-    BOOST_TEST(r.out.find("15 checks passed, 0 failed") != std::string::npos);
+    BOOST_TEST(r.out.find("16 checks passed, 0 failed") != std::string::npos, r.out);
     BOOST_TEST(r.out.find("3 PENDING") != std::string::npos);
     BOOST_TEST(r.out.find("3 APPROVED") != std::string::npos);
     BOOST_TEST(r.out.find("Browser view of every conversation: http://127.0.0.1:") != std::string::npos);

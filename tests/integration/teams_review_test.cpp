@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <regex>
 
+#include "support/http_client.h"
 #include "support/plugin_env.h"
 
 using namespace tmsteams::testsupport;
@@ -33,16 +34,17 @@ struct ReviewEnv {
     std::string endpoint;
     std::string ca;
 
-    static PluginEnv::Options options() {
+    static PluginEnv::Options options(const std::vector<std::string>& clusterArgs = {}) {
         PluginEnv::Options o;
         o.authArgs = {"--user", "admin=admin", "--user", "teleport-msteams=plugin-review",
                       "--person", "bob:reviewer:msteams_uid=" + dir::Bob,
                       "--person", "alice:requester:msteams_uid=" + dir::Alice,
                       "--person", "carol:requester"};
+        o.authArgs.insert(o.authArgs.end(), clusterArgs.begin(), clusterArgs.end());
         return o;
     }
 
-    ReviewEnv() : env(options()) {
+    explicit ReviewEnv(const std::vector<std::string>& clusterArgs = {}) : env(options(clusterArgs)) {
         const std::string d = env.dir().path();
         ca = d + "/bot-cert.pem";
         auto r = runCommand({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", d + "/bot-key.pem",
@@ -52,7 +54,7 @@ struct ReviewEnv {
         BOOST_REQUIRE_MESSAGE(r.exitCode == 0, r.err);
         env.writeConfig("[review]\nenabled = true\nlisten = \"127.0.0.1:0\"\ntls_cert = \"" + ca +
                         "\"\ntls_key = \"" + d + "/bot-key.pem\"\nopenid_metadata = \"" + env.graph().url() +
-                        "/v1/.well-known/openidconfiguration\"\n");
+                        "/v1/.well-known/openidconfiguration\"\n[http]\nlisten = \"127.0.0.1:0\"\n");
         auto& daemon = env.startDaemon();
         std::smatch m;
         std::string log = daemon.stderrText();
@@ -218,4 +220,49 @@ BOOST_AUTO_TEST_CASE(long_term_requests_keep_the_web_link_only) {
     auto a = r.act(dir::Bob, "approve", id);
     BOOST_TEST(a.value.find("promotion to an access list") != std::string::npos, a.value);
     BOOST_TEST(reviewsIn(r.request(id)) == 0u);
+}
+
+// Every published Teleport refuses a review whose author is not the caller (reviews on behalf of
+// users are a draft, RFD 250). There, Approve tells the reviewer where to review instead, the
+// admin reads one error with the fix, and notifications carry on.
+BOOST_AUTO_TEST_CASE(a_cluster_without_reviews_on_behalf_of_users_sends_reviewers_to_the_web_ui) {
+    ReviewEnv r({"--without-submit-for-users"});
+    auto id = r.env.createRequest("carol", "editor");
+    BOOST_REQUIRE(r.env.waitForCards(id, 1, "PENDING"));
+    auto first = r.act(dir::Bob, "approve", id);
+    BOOST_TEST(first.type == "application/vnd.microsoft.activity.message");
+    BOOST_TEST(first.value.find("does not accept reviews from Teams") != std::string::npos, first.value);
+    BOOST_TEST(first.value.find("/web/requests/" + id) != std::string::npos, first.value);
+    auto second = r.act(dir::Bob, "deny", id);
+    BOOST_TEST(second.value.find("does not accept reviews from Teams") != std::string::npos, second.value);
+    BOOST_TEST(reviewsIn(r.request(id)) == 0u);
+    const std::string log = r.env.daemon().stderrText();
+    const auto once = log.find("refuses reviews submitted on behalf of users");
+    BOOST_TEST(once != std::string::npos, log);
+    BOOST_TEST(log.find("refuses reviews submitted on behalf of users", once + 1) == std::string::npos);
+    const std::string base = "http://" + PluginEnv::statusAddress(r.env.daemon());
+    BOOST_TEST(httpGet(base + "/metrics").body.find("teleport_msteams_card_actions_total{outcome=\"on_behalf_unsupported\"} 2") !=
+               std::string::npos);
+    BOOST_TEST(httpGet(base + "/readyz").status == 200);
+    // Notifications still work: a new request gets its card.
+    auto next = r.env.createRequest("carol", "editor");
+    BOOST_TEST(r.env.waitForCards(next, 1, "PENDING"));
+}
+
+// validate finds out, without recording anything, whether Approve and Deny can work on the cluster.
+BOOST_AUTO_TEST_CASE(validate_tells_whether_the_cluster_takes_reviews_from_teams) {
+    const std::string check = "Teleport accepts reviews from Teams (on behalf of users)";
+    {
+        ReviewEnv r;
+        auto v = runCommand({binaryPath("TELEPORT_MSTEAMS"), "validate", "-c", r.env.configPath(), AliceMail}, 60s);
+        BOOST_TEST(v.out.find(check + ": ok") != std::string::npos, v.out);
+    }
+    {
+        ReviewEnv r({"--without-submit-for-users"});
+        auto v = runCommand({binaryPath("TELEPORT_MSTEAMS"), "validate", "-c", r.env.configPath(), AliceMail}, 60s);
+        BOOST_TEST(v.exitCode == 1);
+        BOOST_TEST(v.out.find(check + ": FAILED") != std::string::npos, v.out);
+        BOOST_TEST(v.out.find("cannot submit reviews on behalf of") != std::string::npos, v.out);
+        BOOST_TEST(v.out.find("turn [review] off") != std::string::npos, v.out);
+    }
 }
