@@ -9,7 +9,11 @@
 
 #include <cstring>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include "common/log.h"
+#include "proxy_web.h"
 
 namespace tmsteams::fakeauth {
 
@@ -136,8 +140,8 @@ std::optional<ClientHelloInfo> parseClientHello(const std::string& b, bool& malf
     return info;
 }
 
-absl::StatusOr<std::unique_ptr<AlpnProxy>> AlpnProxy::start(const std::string& listen, std::string authAddr,
-                                                            std::string clusterName) {
+absl::StatusOr<std::unique_ptr<AlpnProxy>> AlpnProxy::start(ProxySettings settings) {
+    const std::string& listen = settings.listen;
     auto colon = listen.rfind(':');
     sockaddr_in sa{};
     sa.sin_family = AF_INET;
@@ -145,11 +149,18 @@ absl::StatusOr<std::unique_ptr<AlpnProxy>> AlpnProxy::start(const std::string& l
     if (inet_pton(AF_INET, listen.substr(0, colon).c_str(), &sa.sin_addr) != 1) {
         return absl::InvalidArgumentError("--proxy-listen wants an IPv4 host:port");
     }
+    SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+    if (!ctx || SSL_CTX_use_certificate_chain_file(ctx, settings.webCertPath.c_str()) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx, settings.webKeyPath.c_str(), SSL_FILETYPE_PEM) != 1) {
+        SSL_CTX_free(ctx);
+        return absl::InternalError("cannot load the proxy's web certificate " + settings.webCertPath);
+    }
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || ::listen(fd, 64) != 0) {
         ::close(fd);
+        SSL_CTX_free(ctx);
         return absl::UnavailableError("cannot listen on " + listen + ": " + std::strerror(errno));
     }
     socklen_t len = sizeof sa;
@@ -157,8 +168,9 @@ absl::StatusOr<std::unique_ptr<AlpnProxy>> AlpnProxy::start(const std::string& l
     std::unique_ptr<AlpnProxy> p(new AlpnProxy);
     p->listenFd_ = fd;
     p->address_ = listen.substr(0, colon) + ":" + std::to_string(ntohs(sa.sin_port));
-    p->authAddr_ = std::move(authAddr);
-    p->clusterName_ = std::move(clusterName);
+    p->settings_ = std::move(settings);
+    SSL_CTX_set_alpn_select_cb(ctx, selectWebAlpn, &p->settings_.behindLoadBalancer);
+    p->webCtx_ = ctx;
     p->acceptor_ = std::thread([raw = p.get()] { raw->acceptLoop(); });
     return p;
 }
@@ -170,9 +182,8 @@ AlpnProxy::~AlpnProxy() {
     if (acceptor_.joinable()) {
         acceptor_.join();
     }
+    SSL_CTX_free(static_cast<SSL_CTX*>(webCtx_));
 }
-
-void AlpnProxy::setAuthAddress(const std::string& addr) { authAddr_ = addr; }
 
 void AlpnProxy::acceptLoop() {
     while (!stopping_) {
@@ -187,7 +198,46 @@ void AlpnProxy::acceptLoop() {
     }
 }
 
+namespace {
+// Pipes both ways, unchanged, until either side closes.
+void pipeRaw(int a, int b) {
+    char buf[16384];
+    pollfd fds[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
+    for (;;) {
+        if (::poll(fds, 2, -1) < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return;
+        }
+        for (int i = 0; i < 2; ++i) {
+            if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) {
+                ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+                if (n <= 0 || !writeAll(fds[1 - i].fd, buf, static_cast<size_t>(n))) {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+}  // namespace
+
+int routeToAuth(const ProxySettings& s, const std::vector<std::string>& alpn) {
+    const std::string prefix = "teleport-auth@";
+    const std::string want = prefix + hexName(s.clusterName) + ".teleport.cluster.local";
+    if (alpn.empty() || alpn.front().rfind(prefix, 0) != 0) {
+        return -1;
+    }
+    if (alpn.front() != want) {
+        common::logWarn("proxy: ALPN names a cluster this proxy does not serve; closing", {{"alpn", alpn.front()}});
+        return -1;
+    }
+    return connectTo(s.authAddr);
+}
+
 void AlpnProxy::serve(int client) {
+    // Peek at the ClientHello without consuming it: it is forwarded, or handed to our TLS.
     std::string hello;
     std::optional<ClientHelloInfo> info;
     bool malformed = false;
@@ -197,54 +247,41 @@ void AlpnProxy::serve(int client) {
         if (::poll(&pfd, 1, 5000) <= 0) {
             break;
         }
-        ssize_t n = ::read(client, buf, sizeof buf);
-        if (n <= 0) {
-            break;
+        ssize_t n = ::recv(client, buf, sizeof buf, MSG_PEEK);
+        if (n <= 0 || static_cast<size_t>(n) == hello.size()) {
+            if (n <= 0) {
+                break;
+            }
+            ::usleep(2000);  // nothing new yet
+            continue;
         }
-        hello.append(buf, static_cast<size_t>(n));
+        hello.assign(buf, static_cast<size_t>(n));
         info = parseClientHello(hello, malformed);
     }
-    const std::string want = "teleport-auth@" + hexName(clusterName_) + ".teleport.cluster.local";
-    bool routed = false;
-    std::string offered;
-    if (info) {
-        for (const auto& p : info->alpn) {
-            offered += (offered.empty() ? "" : ",") + p;
-            routed = routed || p == want;
-        }
-    }
-    common::logInfo("proxy connection", {{"alpn", offered}, {"sni", info ? info->serverName : ""},
-                                         {"routed_to_auth", routed ? "yes" : "no"}});
-    int upstream = routed ? connectTo(authAddr_) : -1;
-    if (upstream < 0 || !writeAll(upstream, hello.data(), hello.size())) {
+    if (!info) {
         ::close(client);
-        if (upstream >= 0) {
-            ::close(upstream);
-        }
         return;
     }
-    // Pipe both ways, unchanged: the TLS session is between the client and Auth.
-    pollfd fds[2] = {{client, POLLIN, 0}, {upstream, POLLIN, 0}};
-    for (;;) {
-        if (::poll(fds, 2, -1) < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            break;
-        }
-        bool done = false;
-        for (int i = 0; i < 2 && !done; ++i) {
-            if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) {
-                ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
-                done = n <= 0 || !writeAll(fds[1 - i].fd, buf, static_cast<size_t>(n));
-            }
-        }
-        if (done) {
-            break;
-        }
+    std::string offered;
+    for (const auto& p : info->alpn) {
+        offered += (offered.empty() ? "" : ",") + p;
     }
+    const bool authRouted = !settings_.behindLoadBalancer && !info->alpn.empty() &&
+                            info->alpn.front().rfind("teleport-auth@", 0) == 0;
+    common::logInfo("proxy connection", {{"alpn", offered}, {"sni", info->serverName},
+                                         {"routed_to_auth", authRouted ? "yes" : "no"},
+                                         {"terminated_by", settings_.behindLoadBalancer ? "load balancer" : "proxy"}});
+    if (authRouted) {
+        int upstream = routeToAuth(settings_, info->alpn);
+        if (upstream >= 0) {
+            pipeRaw(client, upstream);
+            ::close(upstream);
+        }
+        ::close(client);
+        return;
+    }
+    serveWeb(static_cast<SSL_CTX*>(webCtx_), client, settings_);
     ::close(client);
-    ::close(upstream);
 }
 
 }  // namespace tmsteams::fakeauth

@@ -106,8 +106,8 @@ std::string sshUserCertLine(EVP_PKEY* userKey, EVP_PKEY* caKey, const std::strin
 
 }  // namespace
 
-absl::StatusOr<ClusterPki> ClusterPki::loadOrCreate(const std::string& stateDir,
-                                                    const std::string& clusterName) {
+absl::StatusOr<ClusterPki> ClusterPki::loadOrCreate(const std::string& stateDir, const std::string& clusterName,
+                                                    const std::string& leafCluster) {
     ::mkdir(stateDir.c_str(), 0700);
     ClusterPki pki;
     pki.stateDir_ = stateDir;
@@ -164,6 +164,22 @@ absl::StatusOr<ClusterPki> ClusterPki::loadOrCreate(const std::string& stateDir,
     }
     pki.server_.certPem = *srvCertPem;
     pki.server_.keyPem = *srvKeyPem;
+    if (!leafCluster.empty()) {
+        const std::string leafCrt = stateDir + "/leaf-ca.crt";
+        if (!exists(leafCrt)) {
+            PKey key = newEcKey();
+            CertSpec leaf{leafCluster, {leafCluster}, std::chrono::hours(24 * 3650), true, false, ""};
+            Cert ca = issueCertificate(key.get(), leaf, nullptr, nullptr);
+            if (auto s = common::writeFileAtomic(leafCrt, certToPem(ca.get())); !s.ok()) {
+                return s;
+            }
+        }
+        auto leafPem = common::readFile(leafCrt);
+        if (!leafPem.ok()) {
+            return leafPem.status();
+        }
+        pki.leafCaPem_ = *leafPem;
+    }
     return pki;
 }
 
@@ -190,7 +206,8 @@ absl::Status ClusterPki::ensureUser(const std::string& user, const std::vector<s
                                   "ssh-ed25519 " + base64(ed25519PublicBlob(sshCaK.get()).substr(0)) +
                                   " type=host";
     // Same order as `tctl auth sign --format=file`.
-    std::string identity = keyPem + sshCert + "\n" + certPem + sshCaLine + "\n" + server_.caPem;
+    // With a trusted leaf cluster, its CA comes first, as tctl auth sign may list it.
+    std::string identity = keyPem + sshCert + "\n" + certPem + sshCaLine + "\n" + leafCaPem_ + server_.caPem;
     for (auto [path, data, mode] :
          {std::tuple{base, identity, 0600}, std::tuple{base + ".key", keyPem, 0600},
           std::tuple{base + ".crt", certPem, 0644}, std::tuple{base + ".cas", server_.caPem, 0644}}) {

@@ -20,8 +20,10 @@ struct ServerTls {
 // its CA and its clients keep working.
 class ClusterPki {
 public:
+    // `leafCluster`: also a CA for that trusted leaf cluster, listed first in identity files.
     static absl::StatusOr<ClusterPki> loadOrCreate(const std::string& stateDir,
-                                                   const std::string& clusterName);
+                                                   const std::string& clusterName,
+                                                   const std::string& leafCluster = "");
 
     const ServerTls& server() const { return server_; }
 
@@ -35,6 +37,7 @@ private:
     std::string clusterName_;
     std::string caKeyPem_;
     std::string sshCaKeyPem_;
+    std::string leafCaPem_;
     ServerTls server_;
 };
 

@@ -14,6 +14,7 @@
 
 #include "alpn_proxy.h"
 #include "cluster_pki.h"
+#include "x509_issuer.h"
 #include "common/files.h"
 #include "common/log.h"
 #include "fake_auth_service.h"
@@ -50,9 +51,18 @@ options:
                             negative issues an already expired certificate)
   --delay-ms N              delay every AuthService response by N ms
   --fail-updates N          fail the next N UpdatePluginData calls with FAILED_PRECONDITION
-  --proxy-listen ADDR       also act as a Proxy's TLS-routing listener on ADDR (prints "proxy
-                            HOST:PORT"): connections offering ALPN teleport-auth@<hex(cluster)>
-                            .teleport.cluster.local are piped unchanged to the Auth Service
+  --proxy-listen ADDR       also act as a Proxy in TLS-routing mode on ADDR (prints "proxy
+                            HOST:PORT"): connections whose first ALPN is teleport-auth@<hex(cluster)>
+                            .teleport.cluster.local are piped unchanged to the Auth Service; other
+                            TLS is terminated with a web certificate from STATE/web/ca.crt (a
+                            "public" CA) serving /webapi/find, /webapi/ping and the connection
+                            upgrade (/webapi/connectionupgrade, WebSocket alpn / alpn-ping)
+  --proxy-behind-l7-lb      put that Proxy behind a TLS-terminating load balancer: every
+                            connection gets the web certificate and no ALPN, so only upgraded
+                            connections reach Auth
+  --proxy-without-tls-routing  /webapi/find reports tls_routing_enabled = false
+  --leaf-ca-first NAME      identity files list a trusted leaf cluster NAME's CA before this
+                            cluster's, as tctl auth sign may
   --persist-interval-ms N   write the state at most every N ms (default 0: after every change,
                             before answering); for benchmarks with many requests
   --init-only               create the PKI and user credentials, then exit
@@ -74,6 +84,9 @@ struct Options {
     bool initOnly = false;
     std::set<std::string> reissue;
     std::string proxyListen;
+    bool proxyBehindLoadBalancer = false;
+    bool proxyTlsRouting = true;
+    std::string leafCaFirst;
     uint32_t persistIntervalMs = 0;
 };
 
@@ -127,6 +140,12 @@ bool parseArgs(int argc, char** argv, Options& o) {
             o.persistIntervalMs = static_cast<uint32_t>(std::stoul(value()));
         } else if (a == "--proxy-listen") {
             o.proxyListen = value();
+        } else if (a == "--proxy-behind-l7-lb") {
+            o.proxyBehindLoadBalancer = true;
+        } else if (a == "--proxy-without-tls-routing") {
+            o.proxyTlsRouting = false;
+        } else if (a == "--leaf-ca-first") {
+            o.leafCaFirst = value();
         } else if (a == "--reissue") {
             o.reissue.insert(value());
         } else if (a == "--init-only") {
@@ -170,7 +189,7 @@ int main(int argc, char** argv) {
         return 2;
     }
 
-    auto pki = ClusterPki::loadOrCreate(opts.stateDir, opts.cluster.name);
+    auto pki = ClusterPki::loadOrCreate(opts.stateDir, opts.cluster.name, opts.leafCaFirst);
     if (!pki.ok()) {
         std::cerr << "fake-teleport-auth: " << pki.status().message() << "\n";
         return 1;
@@ -291,7 +310,18 @@ int main(int argc, char** argv) {
             auto colon = listen.rfind(':');
             listen = listen.substr(0, colon) + ":" + std::to_string(port);
             if (!opts.proxyListen.empty()) {
-                auto p = AlpnProxy::start(opts.proxyListen, listen, opts.cluster.name);
+                // The Proxy's web certificate comes from a "public" CA of its own (STATE/web/ca.crt),
+                // not the cluster's: clients trust it through their system store (SSL_CERT_FILE).
+                fakes::LoopbackTls web;
+                std::string error;
+                if (!fakes::ensureLoopbackTls(opts.stateDir + "/web", "Fake Public CA", "DNS:localhost,IP:127.0.0.1",
+                                              web, error)) {
+                    std::cerr << "fake-teleport-auth: " << error << "\n";
+                    return 1;
+                }
+                ProxySettings ps{opts.proxyListen, listen, opts.cluster.name, opts.cluster.serverVersion,
+                                 web.certPath, web.keyPath, opts.proxyBehindLoadBalancer, opts.proxyTlsRouting};
+                auto p = AlpnProxy::start(ps);
                 if (!p.ok()) {
                     std::cerr << "fake-teleport-auth: " << p.status().message() << "\n";
                     return 1;

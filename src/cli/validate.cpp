@@ -324,7 +324,8 @@ int runValidate(const std::vector<std::string>& args) {
                 report.skip(ReviewsCheck, "no credentials");
             }
         } else {
-            teleport::GrpcAuthClient auth(tc.addr, *creds, "msteams");
+            // The same connection path as start: direct, or through a Proxy (upgraded if need be).
+            teleport::GrpcAuthClient auth(tc.addr, *creds, "msteams", tc.tlsRouting);
             auto ping = auth.ping();
             absl::Status s = ping.status();
             if (s.ok() && !ping->serverversion().empty()) {

@@ -218,11 +218,7 @@ int App::Impl::connectTeleport(proto::PingResponse& ping) {
         certDigest = digest(creds->certPem);
         certNotAfter = cert->notAfter;
     }
-    bool viaProxy = tc.tlsRouting.value_or(teleport::looksLikeProxyAddress(tc.addr));
-    auth = std::make_unique<teleport::GrpcAuthClient>(tc.addr, *creds, PluginName, viaProxy);
-    if (viaProxy) {
-        common::logInfo("reaching the Auth Service through the proxy with TLS routing", {{"addr", tc.addr}});
-    }
+    auth = std::make_unique<teleport::GrpcAuthClient>(tc.addr, *creds, PluginName, tc.tlsRouting);
     common::Backoff backoff(std::chrono::milliseconds(200), std::chrono::seconds(2));
     auto deadline = clock.steadyNow() + InitTimeout;
     for (;;) {

@@ -1,22 +1,23 @@
 // TLS routing through a Teleport Proxy.
 #include "teleport/alpn_tunnel.h"
 
-#include <netdb.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <thread>
 
 #include <grpcpp/create_channel_posix.h>
 #include <grpcpp/support/channel_arguments.h>
 
 #include "common/log.h"
+#include "teleport/conn_upgrade.h"
 #include "teleport/grpc_channel.h"
+#include "teleport/web_tls.h"
 
 namespace tmsteams::teleport {
 
@@ -24,58 +25,13 @@ namespace {
 
 using SslCtx = std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)>;
 
-std::string opensslError() {
-    unsigned long e = ERR_get_error();
-    if (e == 0) {
-        return "unknown TLS error";
-    }
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof buf);
-    ERR_clear_error();
-    return buf;
-}
-
-absl::StatusOr<int> dialTcp(const std::string& addr) {
-    auto colon = addr.rfind(':');
-    if (colon == std::string::npos) {
-        return absl::InvalidArgumentError("address " + addr + " has no port");
-    }
-    std::string host = addr.substr(0, colon);
-    std::string port = addr.substr(colon + 1);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-        host = host.substr(1, host.size() - 2);
-    }
-    addrinfo hints{};
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* res = nullptr;
-    if (int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &res); rc != 0) {
-        return absl::UnavailableError("cannot resolve " + host + ": " + gai_strerror(rc));
-    }
-    int fd = -1;
-    for (addrinfo* ai = res; ai; ai = ai->ai_next) {
-        fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-        if (fd < 0) {
-            continue;
-        }
-        if (::connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
-            break;
-        }
-        ::close(fd);
-        fd = -1;
-    }
-    ::freeaddrinfo(res);
-    if (fd < 0) {
-        return absl::UnavailableError("cannot connect to " + addr + ": " + std::strerror(errno));
-    }
-    return fd;
-}
-
-// Copies between the TLS session and grpc++'s end of the socketpair until either side closes.
-void pump(SSL* ssl, int tcp, int local) {
+// Copies between the TLS session with Auth and grpc++'s end of the socketpair until either side
+// closes; owns both.
+void pump(std::unique_ptr<Transport> transport, SslPtr ssl, int local) {
     char buf[16384];
     for (;;) {
-        if (SSL_pending(ssl) == 0) {
-            pollfd fds[2] = {{tcp, POLLIN, 0}, {local, POLLIN, 0}};
+        if (SSL_pending(ssl.get()) == 0 && !transport->hasBuffered()) {
+            pollfd fds[2] = {{transport->fd(), POLLIN, 0}, {local, POLLIN, 0}};
             if (::poll(fds, 2, -1) < 0) {
                 if (errno == EINTR) {
                     continue;
@@ -84,10 +40,7 @@ void pump(SSL* ssl, int tcp, int local) {
             }
             if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
                 ssize_t n = ::read(local, buf, sizeof buf);
-                if (n <= 0) {
-                    break;
-                }
-                if (SSL_write(ssl, buf, static_cast<int>(n)) <= 0) {
+                if (n <= 0 || SSL_write(ssl.get(), buf, static_cast<int>(n)) <= 0) {
                     break;
                 }
             }
@@ -95,7 +48,7 @@ void pump(SSL* ssl, int tcp, int local) {
                 continue;
             }
         }
-        int n = SSL_read(ssl, buf, sizeof buf);
+        int n = SSL_read(ssl.get(), buf, sizeof buf);
         if (n <= 0) {
             break;
         }
@@ -109,10 +62,24 @@ void pump(SSL* ssl, int tcp, int local) {
         }
     }
 done:
-    SSL_shutdown(ssl);
-    SSL_free(ssl);
-    ::close(tcp);
+    SSL_shutdown(ssl.get());
     ::close(local);
+}
+
+std::string x509Field(X509_NAME* name, int nid) {
+    int i = X509_NAME_get_index_by_NID(name, nid, -1);
+    if (i < 0) {
+        return "";
+    }
+    ASN1_STRING* s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
+    unsigned char* utf8 = nullptr;
+    int n = ASN1_STRING_to_UTF8(&utf8, s);
+    if (n < 0) {
+        return "";
+    }
+    std::string out(reinterpret_cast<char*>(utf8), static_cast<size_t>(n));
+    OPENSSL_free(utf8);
+    return out;
 }
 
 }  // namespace
@@ -128,28 +95,29 @@ std::string authAlpnProtocol(const std::string& clusterName) {
 }
 
 absl::StatusOr<std::string> clusterNameFromCredentials(const TlsCredentials& creds) {
-    if (creds.caPems.empty()) {
-        return absl::InvalidArgumentError("the credentials hold no cluster CA");
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+        BIO_new_mem_buf(creds.certPem.data(), static_cast<int>(creds.certPem.size())), BIO_free);
+    std::unique_ptr<X509, decltype(&X509_free)> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr),
+                                                     X509_free);
+    ERR_clear_error();
+    if (!cert) {
+        return absl::InvalidArgumentError("the credentials' certificate cannot be read");
     }
-    auto ca = inspectCertificate(creds.caPems.front());
-    if (!ca.ok()) {
-        return ca.status();
+    X509_NAME* issuer = X509_get_issuer_name(cert.get());
+    std::string name = x509Field(issuer, NID_organizationName);
+    if (name.empty()) {
+        name = x509Field(issuer, NID_commonName);
     }
-    if (ca->commonName.empty()) {
-        return absl::InvalidArgumentError("the cluster CA certificate has no common name");
+    if (name.empty()) {
+        return absl::InvalidArgumentError("the credentials' certificate names no issuing cluster");
     }
-    return ca->commonName;
-}
-
-bool looksLikeProxyAddress(const std::string& addr) {
-    auto colon = addr.rfind(':');
-    std::string port = colon == std::string::npos ? "" : addr.substr(colon + 1);
-    return port == "443" || port == "3080";
+    return name;
 }
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> dialAuthThroughProxy(const std::string& proxyAddr,
                                                                     const TlsCredentials& creds,
-                                                                    const std::string& clusterName) {
+                                                                    const std::string& clusterName, bool upgrade,
+                                                                    std::chrono::milliseconds timeout) {
     SslCtx ctx(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
     SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
     {
@@ -180,47 +148,57 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> dialAuthThroughProxy(const std::s
     }
     SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
 
-    auto tcp = dialTcp(proxyAddr);
-    if (!tcp.ok()) {
-        return tcp.status();
+    absl::StatusOr<std::unique_ptr<Transport>> transport = absl::UnknownError("");
+    if (upgrade) {
+        transport = openUpgradedTransport(proxyAddr, timeout);
+    } else if (auto sock = dialTcp(proxyAddr, timeout); sock.ok()) {
+        transport = rawTransport(std::move(*sock));
+    } else {
+        transport = sock.status();
     }
-    SSL* ssl = SSL_new(ctx.get());
-    SSL_set_fd(ssl, *tcp);
-    SSL_set_tlsext_host_name(ssl, AuthServerName);
-    SSL_set1_host(ssl, AuthServerName);
-    std::string routed = authAlpnProtocol(clusterName);
+    if (!transport.ok()) {
+        return transport.status();
+    }
+    SslPtr ssl(SSL_new(ctx.get()));
+    BIO* bio = transportBio(transport->get());
+    SSL_set_bio(ssl.get(), bio, bio);
+    SSL_set_tlsext_host_name(ssl.get(), AuthServerName);
+    SSL_set1_host(ssl.get(), AuthServerName);
     std::string alpn;
-    for (const std::string& p : {routed, std::string("h2")}) {
+    for (const std::string& p : {authAlpnProtocol(clusterName), std::string("h2")}) {
         alpn += static_cast<char>(p.size());
         alpn += p;
     }
-    SSL_set_alpn_protos(ssl, reinterpret_cast<const unsigned char*>(alpn.data()), static_cast<unsigned>(alpn.size()));
-    if (SSL_connect(ssl) != 1) {
+    SSL_set_alpn_protos(ssl.get(), reinterpret_cast<const unsigned char*>(alpn.data()), static_cast<unsigned>(alpn.size()));
+    const std::string via = upgrade ? "through the proxy " + proxyAddr + " (upgraded connection)"
+                                    : "through the proxy " + proxyAddr;
+    if (SSL_connect(ssl.get()) != 1) {
         std::string err = opensslError();
-        long verify = SSL_get_verify_result(ssl);
-        SSL_free(ssl);
-        ::close(*tcp);
+        long verify = SSL_get_verify_result(ssl.get());
         if (verify != X509_V_OK) {
-            return absl::UnavailableError("TLS through the proxy " + proxyAddr +
-                                          ": the server certificate is not trusted: " + X509_verify_cert_error_string(verify));
+            return absl::UnavailableError(
+                "TLS with the Auth Service " + via + ": the server certificate is not trusted (" +
+                X509_verify_cert_error_string(verify) +
+                "): it is not the cluster's Auth Service, or a load balancer terminates TLS in front of the proxy "
+                "(set TELEPORT_TLS_ROUTING_CONN_UPGRADE=true)");
         }
-        return absl::UnavailableError("TLS through the proxy " + proxyAddr + " failed: " + err);
+        return absl::UnavailableError("TLS with the Auth Service " + via + " failed: " + err +
+                                      " (the proxy closes connections for clusters it does not serve: is \"" +
+                                      clusterName + "\" the cluster of this identity?)");
     }
     const unsigned char* selected = nullptr;
     unsigned int selectedLen = 0;
-    SSL_get0_alpn_selected(ssl, &selected, &selectedLen);
+    SSL_get0_alpn_selected(ssl.get(), &selected, &selectedLen);
     if (std::string(reinterpret_cast<const char*>(selected), selectedLen) != "h2") {
-        SSL_free(ssl);
-        ::close(*tcp);
         return absl::UnavailableError("the proxy " + proxyAddr + " did not route to the Auth Service (no h2 after TLS)");
     }
+    clearIoTimeouts((*transport)->fd());
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
-        SSL_free(ssl);
-        ::close(*tcp);
         return absl::InternalError("socketpair failed");
     }
-    std::thread(pump, ssl, *tcp, pair[1]).detach();
+    // The pump ends when either side closes; grpc++ closes its end when the channel goes.
+    std::thread(pump, std::move(*transport), std::move(ssl), pair[1]).detach();
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
     return grpc::CreateCustomInsecureChannelFromFd("teleport-auth-via-proxy", pair[0], args);

@@ -6,12 +6,14 @@
 
 #include "common/log.h"
 #include "teleport/alpn_tunnel.h"
+#include "teleport/auth_route.h"
 #include "teleport/grpc_channel.h"
 
 namespace tmsteams::teleport {
 
 namespace {
 constexpr std::chrono::seconds CallTimeout{15};
+constexpr std::chrono::milliseconds DialTimeout{5000};  // each step of reaching Auth through a Proxy
 constexpr const char* KindAccessRequest = "access_request";
 
 class GrpcWatchStream final : public WatchStream {
@@ -45,6 +47,17 @@ private:
     std::unique_ptr<grpc::ClientReader<proto::Event>> reader_;
     bool finished_ = false;
 };
+// A watch that could not start: the dial's error, at once.
+class FailedWatchStream final : public WatchStream {
+public:
+    explicit FailedWatchStream(absl::Status s) : status_(std::move(s)) {}
+    bool next(proto::Event&) override { return false; }
+    void cancel() override {}
+    absl::Status finish() override { return status_; }
+
+private:
+    absl::Status status_;
+};
 }  // namespace
 
 absl::Status fromGrpc(const grpc::Status& s, const std::string& what) {
@@ -57,54 +70,73 @@ absl::Status fromGrpc(const grpc::Status& s, const std::string& what) {
 }
 
 GrpcAuthClient::GrpcAuthClient(const std::string& addr, const TlsCredentials& creds, std::string pluginName,
-                               bool viaProxy)
-    : addr_(addr), creds_(creds), viaProxy_(viaProxy), plugin_(std::move(pluginName)) {
-    stub_ = connect(addr, creds);
+                               std::optional<bool> tlsRouting)
+    : addr_(addr), creds_(creds), tlsRouting_(tlsRouting), plugin_(std::move(pluginName)) {
+    std::unique_lock lock(mu_);
+    connectLocked();
 }
 
-std::shared_ptr<proto::AuthService::Stub> GrpcAuthClient::connect(const std::string& addr,
-                                                                  const TlsCredentials& creds) const {
-    if (!viaProxy_) {
-        channel_ = makeAuthChannel(addr, creds);
-        return proto::AuthService::NewStub(channel_);
+void GrpcAuthClient::connectLocked() const {
+    channel_.reset();
+    stub_.reset();
+    auto route = planAuthRoute(addr_, creds_, tlsRouting_, DialTimeout);
+    if (!route.ok()) {
+        dialError_ = route.status();
+        return;
     }
-    auto cluster = clusterNameFromCredentials(creds);
-    absl::StatusOr<std::shared_ptr<grpc::Channel>> ch =
-        cluster.ok() ? dialAuthThroughProxy(addr, creds, *cluster) : absl::StatusOr<std::shared_ptr<grpc::Channel>>(cluster.status());
-    if (!ch.ok()) {
-        common::logWarn("cannot reach the Auth Service through the proxy", {{"addr", addr},
-                                                                           {"error", std::string(ch.status().message())}});
-        // A channel that fails every call with UNAVAILABLE; the next call tries again.
-        channel_ = grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials());
-        return proto::AuthService::NewStub(channel_);
+    if (route->describe() != routeText_) {
+        routeText_ = route->describe();
+        common::logInfo("reaching the Auth Service", {{"addr", addr_}, {"route", routeText_},
+                                                      {"proxy_cluster", route->proxyCluster}});
     }
-    channel_ = *ch;
-    return proto::AuthService::NewStub(channel_);
+    direct_ = route->kind == AuthRoute::Kind::Direct;
+    if (direct_) {
+        channel_ = makeAuthChannel(addr_, creds_);
+    } else {
+        auto ch = dialAuthThroughProxy(addr_, creds_, route->cluster, route->kind == AuthRoute::Kind::ProxyUpgraded,
+                                       DialTimeout);
+        if (!ch.ok()) {
+            // Kept and reported by every call until a dial succeeds: the real cause, at once.
+            dialError_ = ch.status();
+            return;
+        }
+        channel_ = *ch;
+    }
+    dialError_ = absl::OkStatus();
+    stub_ = proto::AuthService::NewStub(channel_);
 }
 
 void GrpcAuthClient::reconnect(const std::string& addr, const TlsCredentials& creds) {
     std::unique_lock lock(mu_);
     addr_ = addr;
     creds_ = creds;
-    stub_ = connect(addr, creds);
+    connectLocked();
 }
 
-std::shared_ptr<proto::AuthService::Stub> GrpcAuthClient::stub() const {
-    {
-        std::shared_lock lock(mu_);
-        if (!viaProxy_) {
-            return stub_;
+absl::StatusOr<std::shared_ptr<proto::AuthService::Stub>> GrpcAuthClient::stub() const {
+    auto usable = [this] {
+        if (!stub_) {
+            return false;
+        }
+        if (direct_) {
+            return true;  // grpc++ reconnects by itself
         }
         auto state = channel_->GetState(false);
-        if (state != GRPC_CHANNEL_TRANSIENT_FAILURE && state != GRPC_CHANNEL_SHUTDOWN) {
+        return state != GRPC_CHANNEL_TRANSIENT_FAILURE && state != GRPC_CHANNEL_SHUTDOWN;
+    };
+    {
+        std::shared_lock lock(mu_);
+        if (usable()) {
             return stub_;
         }
     }
-    // A tunnelled connection does not come back by itself: dial the proxy again.
+    // A tunnelled connection does not come back by itself, and a failed dial is tried again.
     std::unique_lock lock(mu_);
-    auto state = channel_->GetState(false);
-    if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_SHUTDOWN) {
-        stub_ = connect(addr_, creds_);
+    if (!usable()) {
+        connectLocked();
+    }
+    if (!stub_) {
+        return dialError_;
     }
     return stub_;
 }
@@ -113,7 +145,11 @@ absl::StatusOr<proto::PingResponse> GrpcAuthClient::ping() {
     grpc::ClientContext ctx;
     prepareContext(ctx, CallTimeout);  // fail fast: startup reports why it cannot connect
     proto::PingResponse resp;
-    auto s = stub()->Ping(&ctx, proto::PingRequest(), &resp);
+    auto st = stub();
+    if (!st.ok()) {
+        return st.status();
+    }
+    auto s = (*st)->Ping(&ctx, proto::PingRequest(), &resp);
     if (!s.ok()) {
         return fromGrpc(s, "ping the Auth Service");
     }
@@ -121,7 +157,11 @@ absl::StatusOr<proto::PingResponse> GrpcAuthClient::ping() {
 }
 
 std::unique_ptr<WatchStream> GrpcAuthClient::watchAccessRequests() {
-    return std::make_unique<GrpcWatchStream>(stub());
+    auto st = stub();
+    if (!st.ok()) {
+        return std::make_unique<FailedWatchStream>(st.status());
+    }
+    return std::make_unique<GrpcWatchStream>(*st);
 }
 
 absl::StatusOr<std::optional<PluginDataMap>> GrpcAuthClient::getPluginData(const std::string& requestId) {
@@ -132,7 +172,11 @@ absl::StatusOr<std::optional<PluginDataMap>> GrpcAuthClient::getPluginData(const
     f.set_resource(requestId);
     f.set_plugin(plugin_);
     proto::PluginDataSeq seq;
-    auto s = stub()->GetPluginData(&ctx, f, &seq);
+    auto st = stub();
+    if (!st.ok()) {
+        return st.status();
+    }
+    auto s = (*st)->GetPluginData(&ctx, f, &seq);
     if (!s.ok()) {
         return fromGrpc(s, "read plugin data");
     }
@@ -152,7 +196,11 @@ absl::StatusOr<std::map<std::string, PluginDataMap>> GrpcAuthClient::listPluginD
     f.set_kind(KindAccessRequest);
     f.set_plugin(plugin_);
     proto::PluginDataSeq seq;
-    auto s = stub()->GetPluginData(&ctx, f, &seq);
+    auto st = stub();
+    if (!st.ok()) {
+        return st.status();
+    }
+    auto s = (*st)->GetPluginData(&ctx, f, &seq);
     if (!s.ok()) {
         return fromGrpc(s, "list plugin data");
     }
@@ -177,7 +225,11 @@ absl::Status GrpcAuthClient::updatePluginData(const std::string& requestId, cons
     p.mutable_set()->insert(set.begin(), set.end());
     p.mutable_expect()->insert(expect.begin(), expect.end());
     google::protobuf::Empty empty;
-    return fromGrpc(stub()->UpdatePluginData(&ctx, p, &empty), "update plugin data");
+    auto st = stub();
+    if (!st.ok()) {
+        return st.status();
+    }
+    return fromGrpc((*st)->UpdatePluginData(&ctx, p, &empty), "update plugin data");
 }
 
 absl::StatusOr<std::vector<types::AccessRequestV3>> GrpcAuthClient::listAccessRequests() {
@@ -188,7 +240,11 @@ absl::StatusOr<std::vector<types::AccessRequestV3>> GrpcAuthClient::listAccessRe
         grpc::ClientContext ctx;
         prepareContext(ctx, CallTimeout, true);
         proto::ListAccessRequestsResponse resp;
-        auto s = stub()->ListAccessRequests(&ctx, req, &resp);
+        auto st = stub();
+        if (!st.ok()) {
+            return st.status();
+        }
+        auto s = (*st)->ListAccessRequests(&ctx, req, &resp);
         if (s.error_code() == grpc::UNIMPLEMENTED) {
             break;  // older cluster: fall back to the streaming RPC
         }
@@ -203,7 +259,11 @@ absl::StatusOr<std::vector<types::AccessRequestV3>> GrpcAuthClient::listAccessRe
     }
     grpc::ClientContext ctx;
     prepareContext(ctx, std::chrono::seconds(60), true);
-    auto reader = stub()->GetAccessRequestsV2(&ctx, types::AccessRequestFilter());
+    auto st = stub();
+    if (!st.ok()) {
+        return st.status();
+    }
+    auto reader = (*st)->GetAccessRequestsV2(&ctx, types::AccessRequestFilter());
     types::AccessRequestV3 r;
     while (reader->Read(&r)) {
         out.push_back(r);
@@ -219,7 +279,11 @@ absl::StatusOr<std::optional<types::AccessRequestV3>> GrpcAuthClient::getAccessR
     prepareContext(ctx, CallTimeout, true);
     types::AccessRequestFilter f;
     f.set_id(id);
-    auto reader = stub()->GetAccessRequestsV2(&ctx, f);
+    auto st = stub();
+    if (!st.ok()) {
+        return st.status();
+    }
+    auto reader = (*st)->GetAccessRequestsV2(&ctx, f);
     types::AccessRequestV3 r;
     std::optional<types::AccessRequestV3> found;
     while (reader->Read(&r)) {
@@ -231,10 +295,16 @@ absl::StatusOr<std::optional<types::AccessRequestV3>> GrpcAuthClient::getAccessR
     return found;
 }
 
-std::shared_ptr<::teleport::users::v1::UsersService::Stub> GrpcAuthClient::usersStub() const {
-    (void)stub();  // reconnects first when the channel is gone
+absl::StatusOr<std::shared_ptr<::teleport::users::v1::UsersService::Stub>> GrpcAuthClient::usersStub() const {
+    if (auto st = stub(); !st.ok()) {  // reconnects first when the channel is gone
+        return st.status();
+    }
     std::shared_lock lock(mu_);
-    return ::teleport::users::v1::UsersService::NewStub(channel_);
+    if (!channel_) {
+        return dialError_;
+    }
+    return std::shared_ptr<::teleport::users::v1::UsersService::Stub>(
+        ::teleport::users::v1::UsersService::NewStub(channel_));
 }
 
 absl::StatusOr<std::vector<std::string>> GrpcAuthClient::usersWithTrait(const std::string& trait,
@@ -242,7 +312,11 @@ absl::StatusOr<std::vector<std::string>> GrpcAuthClient::usersWithTrait(const st
     std::vector<std::string> out;
     ::teleport::users::v1::ListUsersRequest req;
     req.set_page_size(500);
-    auto users = usersStub();
+    auto usersOr = usersStub();
+    if (!usersOr.ok()) {
+        return usersOr.status();
+    }
+    auto users = *usersOr;
     for (int page = 0; page < 1000; ++page) {
         grpc::ClientContext ctx;
         prepareContext(ctx, CallTimeout, true);
@@ -277,7 +351,11 @@ absl::StatusOr<std::optional<UserTraits>> GrpcAuthClient::getUser(const std::str
     ::teleport::users::v1::GetUserRequest req;
     req.set_name(name);
     ::teleport::users::v1::GetUserResponse resp;
-    auto s = usersStub()->GetUser(&ctx, req, &resp);
+    auto users = usersStub();
+    if (!users.ok()) {
+        return users.status();
+    }
+    auto s = (*users)->GetUser(&ctx, req, &resp);
     if (s.error_code() == grpc::NOT_FOUND) {
         return std::optional<UserTraits>();
     }
@@ -295,7 +373,11 @@ absl::StatusOr<types::AccessRequestV3> GrpcAuthClient::submitReview(const types:
     grpc::ClientContext ctx;
     prepareContext(ctx, CallTimeout, false);  // a person is waiting: fail fast when Auth is away
     types::AccessRequestV3 resp;
-    if (auto s = stub()->SubmitAccessReview(&ctx, submission, &resp); !s.ok()) {
+    auto st = stub();
+    if (!st.ok()) {
+        return st.status();
+    }
+    if (auto s = (*st)->SubmitAccessReview(&ctx, submission, &resp); !s.ok()) {
         return fromGrpc(s, "submit access review");
     }
     return resp;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <shared_mutex>
 
 #include "authservice.grpc.pb.h"
@@ -13,8 +14,11 @@ namespace tmsteams::teleport {
 
 class GrpcAuthClient final : public AuthClient {
 public:
-    // `viaProxy`: reach Auth through a Proxy with TLS routing (see alpn_tunnel.h).
-    GrpcAuthClient(const std::string& addr, const TlsCredentials& creds, std::string pluginName, bool viaProxy = false);
+    // How Auth is reached follows from `addr` (auth_route.h); `tlsRouting` is [teleport] tls_routing.
+    // Connecting happens here and again whenever a connection is lost; a failed dial's error is
+    // what every call returns until a dial succeeds.
+    GrpcAuthClient(const std::string& addr, const TlsCredentials& creds, std::string pluginName,
+                   std::optional<bool> tlsRouting = std::nullopt);
 
     // New address or certificate (a renewed identity): later calls use a new connection;
     // calls in flight finish on the old one.
@@ -35,16 +39,19 @@ public:
     absl::StatusOr<types::AccessRequestV3> submitReview(const types::AccessReviewSubmission& submission) override;
 
 private:
-    std::shared_ptr<::teleport::users::v1::UsersService::Stub> usersStub() const;
-    std::shared_ptr<proto::AuthService::Stub> stub() const;
-    std::shared_ptr<proto::AuthService::Stub> connect(const std::string& addr, const TlsCredentials& creds) const;
+    absl::StatusOr<std::shared_ptr<::teleport::users::v1::UsersService::Stub>> usersStub() const;
+    absl::StatusOr<std::shared_ptr<proto::AuthService::Stub>> stub() const;
+    void connectLocked() const;  // with mu_ held exclusively
 
     mutable std::shared_mutex mu_;  // guards all below
     mutable std::shared_ptr<grpc::Channel> channel_;
     mutable std::shared_ptr<proto::AuthService::Stub> stub_;
+    mutable absl::Status dialError_;
+    mutable bool direct_ = true;
+    mutable std::string routeText_;
     std::string addr_;
     TlsCredentials creds_;
-    bool viaProxy_;
+    std::optional<bool> tlsRouting_;
     const std::string plugin_;
 };
 

@@ -15,8 +15,10 @@ namespace tmsteams::teleport {
 // the dialled host name, and send it as SNI.
 inline constexpr const char* AuthServerName = "teleport.cluster.local";
 
-// The API version we speak, sent as "version" metadata like Teleport's Go client.
-inline constexpr const char* ApiVersion = "15.2.0";
+// The API version we speak, sent as "version" metadata like Teleport's Go client: the protos we
+// follow are Teleport 18's (api/version.go on that line; see proto/ and proto_numbers_test.cpp).
+// Kept here only.
+inline constexpr const char* ApiVersion = "18.0.0";
 
 // Opens a channel to `addr` (host:port) presenting `creds`; the server is verified with the
 // credentials' CAs under the name teleport.cluster.local.
