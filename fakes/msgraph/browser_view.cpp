@@ -29,6 +29,7 @@ const char* Page = R"HTML(<!doctype html>
   .reply { font-size: 12px; padding: 6px 8px; background: #fff4ce; border-top: 1px solid #f0e0a0; }
 </style>
 <script src="/_fake/assets/adaptivecards.js"></script>
+<script src="/_fake/assets/markdown-it.js"></script>
 </head>
 <body>
 <header>Teams conversations of the fake <small id="status">loading…</small></header>
@@ -53,6 +54,15 @@ function renderCard(card, onExecute) {
     pre.className = "raw";
     pre.textContent = JSON.stringify(card, null, 2);
     return pre;
+  }
+  // Teams renders TextBlock markdown (bold, italic, lists, links); so does this view, with
+  // markdown-it and no HTML, so that what the demo shows is what Teams shows.
+  if (typeof markdownit !== "undefined" && !AdaptiveCards.AdaptiveCard.onProcessMarkdown) {
+    const md = markdownit({ html: false, linkify: false, typographer: false });
+    AdaptiveCards.AdaptiveCard.onProcessMarkdown = (text, result) => {
+      result.outputHtml = md.render(text);
+      result.didProcess = true;
+    };
   }
   const ac = new AdaptiveCards.AdaptiveCard();
   ac.hostConfig = new AdaptiveCards.HostConfig({ fontFamily: "Segoe UI, system-ui, sans-serif" });
@@ -159,15 +169,17 @@ void handleView(Exchange& ex, FakeState&, const std::string& assetsDir) {
         return;
     }
     if (ex.seg(0) == "_fake" && ex.seg(1) == "assets") {
-        if (ex.seg(2) != "adaptivecards.js") {
+        const std::string asset = ex.seg(2);
+        if (asset != "adaptivecards.js" && asset != "markdown-it.js") {
             ex.json(404, R"({"error":"no such asset"})");
             return;
         }
-        auto js = common::readFile(assetsDir + "/adaptivecards/dist/adaptivecards.min.js");
+        auto js = common::readFile(assetsDir + (asset == "adaptivecards.js" ? "/adaptivecards/dist/adaptivecards.min.js"
+                                                                              : "/markdown-it/dist/markdown-it.min.js"));
         if (!js.ok()) {
             ex.status = 404;
             ex.contentType = "application/javascript";
-            ex.responseBody = "console.warn('adaptivecards is not installed: run tools/install-deps');";
+            ex.responseBody = "console.warn('the view\'s JS is not installed: run tools/install-deps');";
             return;
         }
         ex.status = 200;

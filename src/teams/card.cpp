@@ -1,6 +1,8 @@
 // The Adaptive Card for an access request.
 #include "teams/card.h"
 
+#include <cstring>
+
 #include "common/time_format.h"
 #include "common/utf8.h"
 
@@ -353,35 +355,74 @@ const char* statusWord(CardStatus s) {
     return "PENDING";
 }
 
+namespace {
+
+constexpr const char* Zwsp = "\xE2\x80\x8B";  // ZERO WIDTH SPACE: no client draws it
+
+bool asciiPunct(char c) { return std::ispunct(static_cast<unsigned char>(c)) != 0; }
+bool space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// Whether a line starting here would be block markup: a heading, quote, list item, rule,
+// setext underline, table row, reference definition, or indented code.
+bool blockMarkupAt(const std::string& t, size_t i) {
+    if (i >= t.size()) {
+        return false;
+    }
+    const char c = t[i];
+    if (std::strchr(" \t#>-+*=|_~[`:", c)) {
+        return true;
+    }
+    size_t j = i;
+    while (j < t.size() && std::isdigit(static_cast<unsigned char>(t[j]))) {
+        ++j;
+    }
+    return j > i && j < t.size() && (t[j] == '.' || t[j] == ')');  // "1. " or "1) "
+}
+
+}  // namespace
+
 std::string escapeMarkdown(const std::string& text) {
     std::string out;
-    out.reserve(text.size() + 8);
-    bool lineStart = true;
+    out.reserve(text.size() + 16);
     for (size_t i = 0; i < text.size(); ++i) {
-        char c = text[i];
-        switch (c) {
-        case '\\': case '*': case '_': case '[': case ']': case '(': case ')': case '`':
-        case '~': case '#': case '>': case '<': case '|': case '!':
-            out += '\\';
-            out += c;
-            break;
-        case '-': case '+':
-            if (lineStart) {
-                out += '\\';
-            }
-            out += c;
-            break;
-        case '.':
-            // "1. item" would become a numbered list.
-            if (!out.empty() && std::isdigit(static_cast<unsigned char>(out.back()))) {
-                out += '\\';
-            }
-            out += c;
-            break;
-        default:
-            out += c;
+        const char c = text[i];
+        const char prev = i > 0 ? text[i - 1] : '\n';
+        const char next = i + 1 < text.size() ? text[i + 1] : '\n';
+        if ((i == 0 || prev == '\n') && blockMarkupAt(text, i)) {
+            out += Zwsp;  // the line now starts with text, so it is a plain paragraph line
         }
-        lineStart = c == '\n' || (lineStart && c == ' ');
+        switch (c) {
+        case '*':
+            // "*" pairs into emphasis wherever it touches a word; an invisible character cannot
+            // stop that, so it becomes the look-alike U+2217 except between two spaces.
+            out += (space(prev) && space(next)) ? "*" : "\xE2\x88\x97";
+            continue;
+        case '`':
+            out += "\xCB\x8B";  // U+02CB, a look-alike that opens no code span
+            continue;
+        case '_':
+            // Only a "_" after a space or punctuation can open emphasis ("db_admin" cannot):
+            // after an invisible character it cannot either.
+            if (space(prev) || asciiPunct(prev) || i == 0) {
+                out += Zwsp;
+            }
+            out += c;
+            continue;
+        default:
+            break;
+        }
+        out += c;
+        // Sequences that would form markup are split by an invisible character.
+        const bool split = (c == ']' && next == '(') ||                    // [text](url), ![alt](src)
+                           (c == ']' && next == '[') ||                    // [text][ref]
+                           (c == '<' && (std::isalpha(static_cast<unsigned char>(next)) || next == '/' ||
+                                         next == '!' || next == '?')) ||  // <http://…>, <at>, HTML
+                           (c == '\\' && asciiPunct(next)) ||            // keep the backslash as typed
+                           (c == '~' && next == '~') ||                    // ~~strike~~
+                           (c == '&' && (std::isalnum(static_cast<unsigned char>(next)) || next == '#'));  // &lt;
+        if (split) {
+            out += Zwsp;
+        }
     }
     return out;
 }

@@ -68,8 +68,11 @@ struct Notice {
 };
 std::string buildNoticeActivity(const Notice& notice);
 
-// Escapes markdown and strips control and bidi-override characters; the result renders as the
-// literal text in Teams.
+// Keeps user text from forming markdown (links, images, mentions, HTML, headings, lists, quotes,
+// emphasis, code) without backslashes, which some Teams clients show literally: sequences that
+// would form markup are split by an invisible ZERO WIDTH SPACE, and "*" and "`", which no
+// invisible character can disarm, become look-alikes (U+2217, U+02CB). Ordinary text such as
+// "db_admin" or "INC-4211 (prod)" is left as it is.
 std::string escapeMarkdown(const std::string& text);
 // Cuts UTF-8 text to at most `maxBytes` bytes on a character boundary, adding "…" when cut.
 std::string truncateUtf8(const std::string& text, size_t maxBytes);

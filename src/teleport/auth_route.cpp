@@ -87,8 +87,11 @@ absl::StatusOr<AuthRoute> planAuthRoute(const std::string& addr, const TlsCreden
         // Not a Proxy (no /webapi/find), or a certificate the system does not trust: Auth on
         // another port if the cluster signed it, else a Proxy whose certificate needs trusting.
         if (why.find("not trusted") != std::string::npos && !signedByCluster(addr, creds, timeout)) {
-            return absl::Status(facts.status().code(),
-                                "asking " + addr + " for its proxy settings (GET /webapi/find): " + why);
+            // Not retried: waiting does not change who signed a certificate.
+            return absl::FailedPreconditionError(
+                "the server at " + addr + " is not trusted: its certificate is not signed by the CAs in the "
+                "credentials (as the Auth Service would be) nor by the system's trust store (as a Proxy's would be; "
+                "for a private CA set SSL_CERT_FILE): wrong cluster, wrong address, or a man in the middle");
         }
         return route;
     }

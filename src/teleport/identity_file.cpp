@@ -49,9 +49,10 @@ absl::StatusOr<TlsCredentials> parseIdentityFile(const std::string& contents) {
     std::string label;
     bool inPem = false;
     while (std::getline(in, line)) {
-        if (!line.empty() && line.back() == '\r') {
-            line.pop_back();
-        }
+        // As Teleport's reader: every line trimmed of surrounding white space (CRLF files,
+        // indented files and trailing blanks all work).
+        const auto first = line.find_first_not_of(" \t\r\v\f");
+        line = first == std::string::npos ? "" : line.substr(first, line.find_last_not_of(" \t\r\v\f") - first + 1);
         if (inPem) {
             current += line + "\n";
             if (startsWith(line, "-----END ")) {

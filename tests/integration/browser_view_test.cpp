@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "support/fake_graph_handle.h"
+#include "teams/card.h"
 
 using namespace tmsteams::testsupport;
 using namespace std::chrono_literals;
@@ -45,4 +46,37 @@ BOOST_AUTO_TEST_CASE(card_appears_pending_and_turns_approved) {
         std::filesystem::copy_file(tmp / shot, shots + "/" + shot,
                                    std::filesystem::copy_options::overwrite_existing);
     }
+}
+
+// A hostile reason and an ordinary role name, through our card builder and Microsoft's renderer
+// with markdown as Teams applies it: the reader sees exactly what was typed, no backslashes, no
+// link, no formatting.
+BOOST_AUTO_TEST_CASE(user_text_reads_as_typed_with_no_markup_and_no_backslashes) {
+    TempDir tmp;
+    FakeGraph fake(tmp.path());
+    auto g = fake.token(GraphScope);
+    auto b = fake.token(BotScope);
+    auto catalogId = fake.publishApp("11111111-2222-4333-8444-555555555555");
+    auto chat = fake.installAndGetChat(g, dir::Alice, catalogId);
+    tmsteams::teams::CardData d;
+    d.requestId = "0b4c7f1e-6a55-4a4e-9a44-7d3c1f2e9b10";
+    d.cluster = "prod";
+    d.user = "carol";
+    d.roles = {"db_admin"};
+    const std::string reason = "Roll out the [hotfix](https://example.com) for INC-4211 **now** <at>bob</at>\n# big";
+    d.reason = reason;
+    d.status = tmsteams::teams::CardStatus::Pending;
+    auto post = fake.bot("POST", "/emea/v3/conversations/" + chat + "/activities/", b, tmsteams::teams::buildActivity(d));
+    BOOST_REQUIRE_MESSAGE(post.status == 201, post.body);
+    auto r = runCommand({"node", binaryPath("RENDERED_TEXT_SCRIPT"), fake.url() + "/", "db_admin"}, 90s);
+    BOOST_REQUIRE_MESSAGE(r.exitCode == 0, r.err);
+    auto seen = parseObject(r.out);
+    const std::string text = seen->getValue<std::string>("text");
+    BOOST_TEST(text.find("db_admin") != std::string::npos, text);
+    BOOST_TEST(text.find("Roll out the [hotfix](https://example.com) for INC-4211") != std::string::npos, text);
+    BOOST_TEST(text.find("<at>bob</at>") != std::string::npos, text);
+    BOOST_TEST(text.find("# big") != std::string::npos, text);
+    BOOST_TEST(text.find('\\') == std::string::npos, text);
+    BOOST_TEST(seen->getArray("links")->size() == 0u, r.out);
+    BOOST_TEST(seen->getValue<int>("markup") == 0, r.out);
 }

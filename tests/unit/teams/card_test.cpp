@@ -87,8 +87,18 @@ BOOST_AUTO_TEST_CASE(pending_card_shows_expiry_limits_resources_and_reviewers) {
 }
 
 BOOST_AUTO_TEST_CASE(markdown_and_controls_in_user_text_are_neutralised) {
-    BOOST_TEST(escapeMarkdown("[x](http://e) **b** _i_") == "\\[x\\]\\(http://e\\) \\*\\*b\\*\\* \\_i\\_");
-    BOOST_TEST(escapeMarkdown("- item\n1. one") == "\\- item\n1\\. one");
+    const std::string zw = "\xE2\x80\x8B", star = "\xE2\x88\x97";
+    // Ordinary text stays as typed: no backslashes anywhere (some Teams clients show them).
+    for (const std::string plain : {"db_admin", "Roll out INC-4211 (prod), 3.5% of hosts!", "a * b", "x > y"}) {
+        BOOST_TEST(escapeMarkdown(plain) == plain);
+    }
+    BOOST_TEST(escapeMarkdown("Roll out the [hotfix](https://example.com) for INC-4211") ==
+               "Roll out the [hotfix]" + zw + "(https://example.com) for INC-4211");
+    BOOST_TEST(escapeMarkdown("**b** _i_") == zw + star + star + "b" + star + star + " " + zw + "_i_");
+    BOOST_TEST(escapeMarkdown("- item\n1. one\n# title") == zw + "- item\n" + zw + "1. one\n" + zw + "# title");
+    BOOST_TEST(escapeMarkdown("hi <at>bob</at> ![i](x)") == "hi <" + zw + "at>bob<" + zw + "/at> ![i]" + zw + "(x)");
+    BOOST_TEST(escapeMarkdown("a\\*b") == "a\\" + zw + star + "b");
+    BOOST_TEST(escapeMarkdown("x").find('\\') == std::string::npos);
     auto d = sample();
     d.reason = std::string("a\x01\x1b") + "[31mred\xE2\x80\xAE" "evil";
     auto json = buildCard(d);

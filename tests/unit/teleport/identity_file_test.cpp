@@ -2,6 +2,13 @@
 #define BOOST_TEST_MODULE identity_file
 #include <boost/test/unit_test.hpp>
 
+#include <openssl/encoder.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include "teleport/alpn_tunnel.h"
 #include "teleport/identity_file.h"
 
 using namespace tmsteams::teleport;
@@ -56,4 +63,89 @@ BOOST_AUTO_TEST_CASE(missing_file_names_the_path) {
     auto c = loadIdentityFile("/nonexistent/identity");
     BOOST_TEST(c.status().code() == absl::StatusCode::kNotFound);
     BOOST_TEST(std::string(c.status().message()).find("/nonexistent/identity") != std::string::npos);
+}
+
+namespace {
+
+// A key of `type` ("RSA", "EC", "ED25519") as Teleport writes it: RSA as PKCS#1, the others PKCS#8.
+std::string keyPem(EVP_PKEY* key, bool pkcs1) {
+    OSSL_ENCODER_CTX* ctx = OSSL_ENCODER_CTX_new_for_pkey(key, OSSL_KEYMGMT_SELECT_KEYPAIR, "PEM",
+                                                          pkcs1 ? "type-specific" : "PrivateKeyInfo", nullptr);
+    unsigned char* data = nullptr;
+    size_t len = 0;
+    BOOST_REQUIRE(ctx && OSSL_ENCODER_to_data(ctx, &data, &len) == 1);
+    std::string out(reinterpret_cast<char*>(data), len);
+    OPENSSL_free(data);
+    OSSL_ENCODER_CTX_free(ctx);
+    return out;
+}
+
+// A certificate for `key` issued (self-signed here) by a CA named like a Teleport cluster CA.
+std::string certPem(EVP_PKEY* key, const std::string& cluster) {
+    X509* x = X509_new();
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+    X509_gmtime_adj(X509_getm_notBefore(x), 0);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    X509_NAME* name = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cluster.c_str()), -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cluster.c_str()), -1, -1, 0);
+    X509_set_issuer_name(x, name);
+    X509_set_pubkey(x, key);
+    BOOST_REQUIRE(X509_sign(x, key, EVP_PKEY_get_id(key) == EVP_PKEY_ED25519 ? nullptr : EVP_sha256()) > 0);
+    BIO* b = BIO_new(BIO_s_mem());
+    PEM_write_bio_X509(b, x);
+    char* p = nullptr;
+    long n = BIO_get_mem_data(b, &p);
+    std::string out(p, static_cast<size_t>(n));
+    BIO_free(b);
+    X509_free(x);
+    return out;
+}
+
+std::string indentedCrlf(const std::string& text) {
+    std::string out = "  ";
+    for (char ch : text) {
+        if (ch == '\n') {
+            out += "  \r\n\t";
+            continue;
+        }
+        out += ch;
+    }
+    return out;
+}
+
+}  // namespace
+
+// Every key type Teleport issues, in a file indented and with CRLF line ends: the key and the
+// certificate come back usable, and the cluster is the one that issued the certificate even with
+// another cluster's CA listed first.
+BOOST_AUTO_TEST_CASE(every_key_type_teleport_issues_in_an_indented_crlf_file) {
+    for (const char* type : {"RSA", "EC", "ED25519"}) {
+        EVP_PKEY* key = std::string(type) == "RSA" ? EVP_RSA_gen(2048)
+                        : std::string(type) == "EC" ? EVP_EC_gen("P-256")
+                                                    : EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+        BOOST_REQUIRE(key);
+        const std::string k = keyPem(key, std::string(type) == "RSA");
+        BOOST_TEST(k.find(std::string(type) == "RSA" ? "BEGIN RSA PRIVATE KEY" : "BEGIN PRIVATE KEY") != std::string::npos);
+        const std::string cert = certPem(key, "root.example.com");
+        const std::string file = indentedCrlf(k + "ssh-ed25519-cert-v01@openssh.com AAAA user\n" + cert +
+                                              pem("CERTIFICATE", "LEAFCA") + cert);
+        auto c = parseIdentityFile(file);
+        BOOST_REQUIRE_MESSAGE(c.ok(), type << ": " << c.status().message());
+        BOOST_TEST(c->sshCertLine == "ssh-ed25519-cert-v01@openssh.com AAAA user");
+        BIO* kb = BIO_new_mem_buf(c->privateKeyPem.data(), static_cast<int>(c->privateKeyPem.size()));
+        EVP_PKEY* back = PEM_read_bio_PrivateKey(kb, nullptr, nullptr, nullptr);
+        BIO* cb = BIO_new_mem_buf(c->certPem.data(), static_cast<int>(c->certPem.size()));
+        X509* x = PEM_read_bio_X509(cb, nullptr, nullptr, nullptr);
+        BOOST_TEST((back && x && X509_check_private_key(x, back) == 1), type);
+        auto cluster = clusterNameFromCredentials(*c);
+        BOOST_REQUIRE(cluster.ok());
+        BOOST_TEST(*cluster == "root.example.com");
+        X509_free(x);
+        EVP_PKEY_free(back);
+        BIO_free(kb);
+        BIO_free(cb);
+        EVP_PKEY_free(key);
+    }
 }
