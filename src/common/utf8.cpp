@@ -30,4 +30,19 @@ Utf8Char decodeUtf8(std::string_view s, size_t i) {
     return {n, cp};
 }
 
+size_t utf16Length(std::string_view s) {
+    size_t units = 0;
+    for (size_t i = 0; i < s.size();) {
+        const Utf8Char c = decodeUtf8(s, i);
+        if (c.length == 0) {
+            ++units;
+            ++i;
+            continue;
+        }
+        units += c.codepoint > 0xFFFF ? 2 : 1;
+        i += c.length;
+    }
+    return units;
+}
+
 }  // namespace tmsteams::common

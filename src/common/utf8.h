@@ -15,4 +15,8 @@ struct Utf8Char {
 
 Utf8Char decodeUtf8(std::string_view s, size_t i);
 
+// The length of `s` in UTF-16 code units, the measure Teams applies to a message's size
+// (characters past U+FFFF count two; an invalid byte counts one, as its replacement would).
+size_t utf16Length(std::string_view s);
+
 }  // namespace tmsteams::common

@@ -427,6 +427,8 @@ std::string escapeMarkdown(const std::string& text) {
     return out;
 }
 
+size_t teamsMessageSize(const std::string& activityJson) { return 2 * common::utf16Length(activityJson); }
+
 std::string truncateUtf8(const std::string& text, size_t maxBytes) {
     if (text.size() <= maxBytes) {
         return text;
@@ -447,7 +449,7 @@ std::string buildActivity(const CardData& data) {
     Limits l{200, 2000, 500, 30, 20};
     for (int round = 0;; ++round) {
         std::string json = stringify(activityObject(data, cardObject(data, l)));
-        if (json.size() <= MaxActivityBytes || round >= 6) {
+        if (teamsMessageSize(json) <= MaxActivityUtf16Bytes || round >= 6) {
             return json;
         }
         // Too big for Teams: shrink the free-text parts first, then the lists.

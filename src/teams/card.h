@@ -79,7 +79,11 @@ std::string truncateUtf8(const std::string& text, size_t maxBytes);
 
 const char* statusWord(CardStatus s);
 
-// Teams rejects activities past about 28 KB; we stay under this.
-inline constexpr size_t MaxActivityBytes = 24 * 1024;
+// Teams measures a message in UTF-16 (Microsoft, "Format your bot messages"): its size is the
+// number of UTF-16 code units times two. Microsoft has published 40 KB and, later, 100 KB as the
+// limit; we stay under the smaller with room to spare, counted that way.
+inline constexpr size_t MaxActivityUtf16Bytes = 36 * 1024;
+// The size of an activity as Teams counts it.
+size_t teamsMessageSize(const std::string& activityJson);
 
 }  // namespace tmsteams::teams

@@ -63,7 +63,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     c.webUrl = in.ConsumeRandomLengthString(512);
 
     const std::string activity = buildActivity(c);
-    if (activity.size() > MaxActivityBytes) {
+    if (tmsteams::teams::teamsMessageSize(activity) > tmsteams::teams::MaxActivityUtf16Bytes) {
         std::fprintf(stderr, "activity of %zu bytes\n", activity.size());
         std::abort();
     }

@@ -4,6 +4,7 @@
 
 #include <Poco/JSON/Parser.h>
 
+#include "common/utf8.h"
 #include "teams/card.h"
 #include "teams/recipient.h"
 
@@ -89,7 +90,7 @@ BOOST_AUTO_TEST_CASE(pending_card_shows_expiry_limits_resources_and_reviewers) {
 BOOST_AUTO_TEST_CASE(markdown_and_controls_in_user_text_are_neutralised) {
     const std::string zw = "\xE2\x80\x8B", star = "\xE2\x88\x97";
     // Ordinary text stays as typed: no backslashes anywhere (some Teams clients show them).
-    for (const std::string plain : {"db_admin", "Roll out INC-4211 (prod), 3.5% of hosts!", "a * b", "x > y"}) {
+    for (const char* plain : {"db_admin", "Roll out INC-4211 (prod), 3.5% of hosts!", "a * b", "x > y"}) {
         BOOST_TEST(escapeMarkdown(plain) == plain);
     }
     BOOST_TEST(escapeMarkdown("Roll out the [hotfix](https://example.com) for INC-4211") ==
@@ -133,7 +134,7 @@ BOOST_AUTO_TEST_CASE(huge_values_fit_teams_size_limit) {
         d.roles.push_back("role-" + std::string(300, 'q'));
     }
     auto activity = buildActivity(d);
-    BOOST_TEST(activity.size() <= MaxActivityBytes);
+    BOOST_TEST(teamsMessageSize(activity) <= MaxActivityUtf16Bytes);
     BOOST_CHECK_NO_THROW(parse(activity));
     BOOST_TEST(activity.find("more") != std::string::npos);
 }
@@ -155,4 +156,20 @@ BOOST_AUTO_TEST_CASE(recipients_are_classified_like_the_go_plugin) {
     BOOST_TEST((parseRecipient("6b1e0f43-2d7a-4c55-9e3b-81f2a6c4d9e0").kind == Recipient::Kind::UserId));
     // A URL without groupId/tenantId is not a channel.
     BOOST_TEST((parseRecipient("https://teams.microsoft.com/l/channel/19%3ax/N").kind == Recipient::Kind::UserId));
+}
+
+// Teams counts a message in UTF-16: ASCII counts two bytes a character, an emoji four. A card
+// full of either still fits by that measure.
+BOOST_AUTO_TEST_CASE(the_size_limit_is_counted_in_utf16_as_teams_counts_it) {
+    BOOST_TEST(tmsteams::common::utf16Length("ab\xC3\xA9\xF0\x9F\x98\x80") == 5u);  // a b é and one emoji (a pair)
+    for (const std::string& unit : {std::string("x"), std::string("\xF0\x9F\x98\x80"), std::string("\xE6\xBC\xA2")}) {
+        auto d = sample();
+        d.reason.clear();
+        while (d.reason.size() < 60 * 1024) {
+            d.reason += unit;
+        }
+        auto activity = buildActivity(d);
+        BOOST_TEST(teamsMessageSize(activity) <= MaxActivityUtf16Bytes, unit);
+        BOOST_TEST(activity.find(unit + unit + unit) != std::string::npos, unit);  // cut, not dropped
+    }
 }
