@@ -3,6 +3,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include "routes.h"
+#include "common/json_escape.h"
 
 namespace tmsteams::fakegraph {
 
@@ -223,6 +224,20 @@ void handleControl(Exchange& ex, FakeState& state) {
         state.botEndpointCa = o->optValue<std::string>("ca", state.botEndpointCa);
         state.botAppId = o->optValue<std::string>("appId", state.botAppId);
         ex.json(200, R"({"ok":true})");
+    } else if (ex.method == "POST" && what == "sign") {
+        // A token the Bot Framework would send with a card action, or one of its forgeries, for
+        // judging validators: {"forge", "appId", "serviceUrl"} -> {"authorization", "channelId", "tenant"}.
+        auto o = ex.bodyObject();
+        if (!o) {
+            return;
+        }
+        const std::string forge = o->optValue<std::string>("forge", "");
+        const std::string appId = o->optValue<std::string>("appId", "");
+        const std::string serviceUrl = o->optValue<std::string>("serviceUrl", "");
+        const std::string tenant = forge == "no-tenant" ? "" : state.directory().tenantId;  // the caller holds the lock
+        ex.json(200, "{\"authorization\":" + common::jsonQuote(state.signer().authorization(appId, serviceUrl, forge)) +
+                         ",\"channelId\":" + common::jsonQuote(BotSigner::channelFor(forge)) +
+                         ",\"tenant\":" + common::jsonQuote(tenant) + "}");
     } else if (ex.method == "POST" && what == "faults") {
         faults(ex, state);
     } else if (ex.method == "POST" && what == "reset") {

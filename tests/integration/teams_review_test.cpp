@@ -127,6 +127,9 @@ BOOST_AUTO_TEST_CASE(approve_in_the_card_approves_the_request_and_every_card_fol
     BOOST_TEST(after.find("ship it") != std::string::npos);
     BOOST_TEST(after.find("\"SubmittedBy\": \"teleport-msteams\"") != std::string::npos, after);
     BOOST_TEST(r.env.waitForCards(id, 1, "APPROVED"));
+    // Every card posted (with buttons and the refresh clause) passes Microsoft's library.
+    auto judged = r.env.judgeCards();
+    BOOST_TEST(judged.exitCode == 0, judged.out + judged.err);
 }
 
 BOOST_AUTO_TEST_CASE(deny_in_the_card_denies_the_request) {

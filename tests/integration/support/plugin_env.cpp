@@ -190,4 +190,11 @@ uint64_t PluginEnv::statCount(const std::string& route, int status) {
     return r->getValue<uint64_t>(std::to_string(status));
 }
 
+CommandResult PluginEnv::judgeCards() {
+    auto all = graph_->control("GET", "/_fake/activities?history=1");
+    const std::string file = tmp_ / "activities.json";
+    std::ofstream(file) << all.body;
+    return runCommand({"node", binaryPath("JUDGES_DIR") + "/card_judge.cjs", file}, 120s);
+}
+
 }  // namespace tmsteams::testsupport

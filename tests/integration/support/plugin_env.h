@@ -83,6 +83,9 @@ public:
     // Plugin data of the request, as fake-tctl prints it (JSON).
     std::string pluginData(const std::string& requestId);
     uint64_t statCount(const std::string& route, int status);
+    // Every version of every card the fake received, judged by Microsoft's Adaptive Cards
+    // library and Teams' rules (tests/integration/js/card_judge.cjs).
+    CommandResult judgeCards();
 
 private:
     Options options_;
