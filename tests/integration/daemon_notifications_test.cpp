@@ -117,10 +117,14 @@ BOOST_AUTO_TEST_CASE(hostile_text_is_escaped_and_size_limited) {
     auto id = env.createRequest("carol", "editor", {"--reason", reason});
     BOOST_REQUIRE(env.waitForCards(id, 1, "PENDING"));
     auto card = env.cardsFor(id)[0];
-    BOOST_TEST(card.contains("\\\\[here\\\\]\\\\(https://evil.example\\\\)"));  // escaped brackets
+    // Neutralised without backslashes (some Teams clients show them): the link is split by an
+    // invisible character, the emphasis marks are look-alikes.
+    BOOST_TEST(card.contains("click [here]"), card.json.substr(0, 2000));
     BOOST_TEST(!card.contains("[here](https"));
+    BOOST_TEST(!card.contains("**now**"));
+    BOOST_TEST(!card.contains("\\\\["));
     BOOST_TEST(!card.contains("\\u0001"));
-    BOOST_TEST(card.json.size() < 28u * 1024u);
+    BOOST_TEST(card.json.size() < 36u * 1024u);
     BOOST_TEST(env.statCount("bot.post", 413) == 0u);
     BOOST_TEST(env.statCount("bot.post", 400) == 0u);
 }
