@@ -43,17 +43,6 @@ int connectTo(const std::string& addr) {
     return fd;
 }
 
-bool writeAll(int fd, const char* data, size_t n) {
-    while (n > 0) {
-        ssize_t w = ::write(fd, data, n);
-        if (w <= 0) {
-            return false;
-        }
-        data += w;
-        n -= static_cast<size_t>(w);
-    }
-    return true;
-}
 
 std::string hexName(const std::string& s) {
     static const char* hex = "0123456789abcdef";

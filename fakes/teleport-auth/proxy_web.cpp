@@ -49,10 +49,11 @@ bool readExact(SSL* ssl, std::string& pending, char* out, size_t n) {
     return true;
 }
 
-// One client frame (clients must mask); returns false on close or error. Pings from the client
-// are not expected; pongs are dropped.
+// One client frame (clients must mask); returns false on close or error. A control frame (the
+// client's pong) leaves `payload` empty, so the caller goes back to waiting on both sides.
 bool readClientFrame(SSL* ssl, std::string& pending, std::string& payload) {
-    for (;;) {
+    payload.clear();
+    {
         unsigned char h[2];
         if (!readExact(ssl, pending, reinterpret_cast<char*>(h), 2)) {
             return false;
@@ -91,8 +92,8 @@ bool readClientFrame(SSL* ssl, std::string& pending, std::string& payload) {
         }
         if (opcode == 0x2 || opcode == 0x0) {
             payload = std::move(data);
-            return true;
         }
+        return true;
     }
 }
 
@@ -115,17 +116,6 @@ bool sendFrame(SSL* ssl, int opcode, const char* data, size_t len) {
     return sslWrite(ssl, f);
 }
 
-bool writeAllFd(int fd, const char* data, size_t n) {
-    while (n > 0) {
-        ssize_t w = ::write(fd, data, n);
-        if (w <= 0) {
-            return false;
-        }
-        data += w;
-        n -= static_cast<size_t>(w);
-    }
-    return true;
-}
 
 // After the 101: the client's TLS for Auth arrives in frames; route it by its ALPN, then relay.
 void tunnel(SSL* ssl, int client, std::string pending, const ProxySettings& s, bool ping) {
@@ -149,7 +139,7 @@ void tunnel(SSL* ssl, int client, std::string pending, const ProxySettings& s, b
     int upstream = routeToAuth(s, info->alpn);
     common::logInfo("proxy upgraded connection", {{"alpn", info->alpn.empty() ? "" : info->alpn.front()},
                                                   {"routed_to_auth", upstream >= 0 ? "yes" : "no"}});
-    if (upstream < 0 || !writeAllFd(upstream, hello.data(), hello.size())) {
+    if (upstream < 0 || !writeAll(upstream, hello.data(), hello.size())) {
         if (upstream >= 0) {
             ::close(upstream);
         }
@@ -159,15 +149,28 @@ void tunnel(SSL* ssl, int client, std::string pending, const ProxySettings& s, b
     for (;;) {
         if (SSL_pending(ssl) == 0 && pending.empty()) {
             pollfd fds[2] = {{client, POLLIN, 0}, {upstream, POLLIN, 0}};
-            if (::poll(fds, 2, -1) < 0) {
+            const int ready = ::poll(fds, 2, ping ? 1000 : -1);
+            if (ready < 0) {
                 if (errno == EINTR) {
                     continue;
                 }
                 break;
             }
+            if (ready == 0) {
+                // "alpn-ping": the Proxy's keep-alive while the tunnel is quiet, as Teleport's does.
+                if (!sendFrame(ssl, 0x9, "teleport", 8)) {
+                    break;
+                }
+                continue;
+            }
             if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
                 ssize_t n = ::read(upstream, buf, sizeof buf);
                 if (n <= 0 || !sendFrame(ssl, 0x2, buf, static_cast<size_t>(n))) {
+                    break;
+                }
+                // A ping right behind the data, the hardest timing for a client: it must answer it
+                // and go on sending without waiting for more data from Auth.
+                if (ping && !sendFrame(ssl, 0x9, "teleport", 8)) {
                     break;
                 }
             }
@@ -176,7 +179,8 @@ void tunnel(SSL* ssl, int client, std::string pending, const ProxySettings& s, b
             }
         }
         std::string payload;
-        if (!readClientFrame(ssl, pending, payload) || !writeAllFd(upstream, payload.data(), payload.size())) {
+        if (!readClientFrame(ssl, pending, payload) ||
+            (!payload.empty() && !writeAll(upstream, payload.data(), payload.size()))) {
             break;
         }
     }
@@ -201,6 +205,18 @@ void respond(SSL* ssl, int status, const std::string& reason, const std::string&
 }
 
 }  // namespace
+
+bool writeAll(int fd, const char* data, size_t n) {
+    while (n > 0) {
+        ssize_t w = ::write(fd, data, n);
+        if (w <= 0) {
+            return false;
+        }
+        data += w;
+        n -= static_cast<size_t>(w);
+    }
+    return true;
+}
 
 int selectWebAlpn(SSL*, const unsigned char** out, unsigned char* outLen, const unsigned char* in, unsigned int inLen,
                   void* arg) {

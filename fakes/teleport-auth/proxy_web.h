@@ -16,6 +16,9 @@ namespace tmsteams::fakeauth {
 int selectWebAlpn(SSL* ssl, const unsigned char** out, unsigned char* outLen, const unsigned char* in,
                   unsigned int inLen, void* arg);
 
+// Writes all of `data` to `fd`; false when the peer is gone.
+bool writeAll(int fd, const char* data, size_t n);
+
 // A socket to Auth for a connection whose ALPN routes there; -1 otherwise.
 int routeToAuth(const ProxySettings& settings, const std::vector<std::string>& alpn);
 

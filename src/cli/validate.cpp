@@ -89,10 +89,11 @@ private:
 //   - NotFound: the author was accepted and the request then looked up: reviews will work;
 //   - PermissionDenied otherwise: the feature is there but the plugin's role lacks
 //     review_requests.submit_for_users.
-void checkReviewsOnBehalf(teleport::AuthClient& auth, Report& report) {
+void checkReviewsOnBehalf(teleport::AuthClient& auth, const std::string& pluginUser, Report& report) {
     types::AccessReviewSubmission probe;
     probe.set_requestid(NilGuid);
     probe.mutable_review()->set_author("teleport-msteams-validate-probe");
+    probe.mutable_review()->set_submittedby(pluginUser);  // as the daemon's reviews carry it
     probe.mutable_review()->set_proposedstate(types::APPROVED);
     auto answer = auth.submitReview(probe);
     absl::Status s = answer.status();
@@ -359,7 +360,8 @@ int runValidate(const std::vector<std::string>& args) {
                 report.check("read and update plugin data", pd,
                              "give the plugin's user access_plugin_data update (teleport-msteams-role.yaml)");
                 if (reviews) {
-                    checkReviewsOnBehalf(auth, report);
+                    auto cert = teleport::inspectCertificate(creds->certPem);
+                    checkReviewsOnBehalf(auth, cert.ok() ? cert->commonName : "", report);
                 }
             }
         }

@@ -241,7 +241,12 @@ absl::Status BotAuthenticator::authenticate(const std::string& authorization, co
             return std::nullopt;
         }
         try {
-            return static_cast<long long>(v.convert<double>());
+            // Outside year 0..9999 is no time a token can carry (and would not fit the arithmetic).
+            const double seconds = v.convert<double>();
+            if (!(seconds >= 0 && seconds <= 253402300799.0)) {
+                return std::nullopt;
+            }
+            return static_cast<long long>(seconds);
         } catch (const std::exception&) {
             return std::nullopt;
         }

@@ -160,6 +160,7 @@ struct App::Impl {
     std::jthread maintenance;
 
     common::Counter* reconnects = nullptr;
+    bool failFast = false;  // TELEPORT_PLUGIN_FAIL_FAST
 
     int fail(const std::string& msg) {
         common::logError(msg);
@@ -574,6 +575,11 @@ int App::Impl::watchLoop() {
         if (status.code() == absl::StatusCode::kUnauthenticated) {
             return fail("Teleport no longer accepts the plugin's credentials: " + std::string(status.message()));
         }
+        if (failFast) {
+            return fail("the watch on Teleport was lost (" +
+                        (status.ok() ? std::string("closed by server") : std::string(status.message())) +
+                        ") and TELEPORT_PLUGIN_FAIL_FAST is true: exiting so that the supervisor restarts the plugin");
+        }
         reconnects->inc();
         auto delay = backoff.next();
         common::logWarn("watch stream ended; reconnecting", {{"error", status.ok() ? "closed by server" : std::string(status.message())},
@@ -752,6 +758,17 @@ int App::run() {
     Impl& d = *impl_;
     for (const auto& w : d.config.warnings) {
         common::logWarn(w);
+    }
+    // TELEPORT_PLUGIN_FAIL_FAST (set by Teleport's Helm chart): exit when the watch is lost and
+    // let the supervisor restart us, instead of reconnecting. Read as Go's strconv.ParseBool.
+    if (const char* v = std::getenv("TELEPORT_PLUGIN_FAIL_FAST"); v && *v) {
+        static const std::set<std::string> yes = {"1", "t", "T", "TRUE", "true", "True"};
+        static const std::set<std::string> no = {"0", "f", "F", "FALSE", "false", "False"};
+        if (!yes.count(v) && !no.count(v)) {
+            return d.fail("TELEPORT_PLUGIN_FAIL_FAST: \"" + std::string(v).substr(0, 16) +
+                          "\" is not a boolean (use true or false)");
+        }
+        d.failFast = yes.count(v) > 0;
     }
     proto::PingResponse ping;
     if (int rc = d.connectTeleport(ping); rc != 0 || d.stop.stop_requested()) {

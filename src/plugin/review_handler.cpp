@@ -154,8 +154,10 @@ InvokeReply ReviewHandler::handle(const CardAction& action) {
         if (code == absl::StatusCode::kPermissionDenied && why.find("on behalf of") != std::string::npos) {
             // A cluster without reviews on behalf of users (Teleport's RFD 250): every click would
             // fail the same way, so the reviewer is sent to the web UI and the admin told once.
+            const std::string url = cards_.cardFor(req).webUrl;
             text = "This Teleport cluster does not accept reviews from Teams (it does not let the plugin submit a "
-                   "review on your behalf). Review the request in Teleport: " + cards_.cardFor(req).webUrl;
+                   "review on your behalf). Review the request in Teleport: " +
+                   (url.empty() ? "tsh request review --approve " + action.requestId : url);
             outcome = "on_behalf_unsupported";
             if (!toldOnBehalfUnsupported_.exchange(true)) {
                 common::logError("the Teleport cluster refuses reviews submitted on behalf of users, so Approve and "

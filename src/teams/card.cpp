@@ -379,6 +379,30 @@ bool blockMarkupAt(const std::string& t, size_t i) {
     return j > i && j < t.size() && (t[j] == '.' || t[j] == ')');  // "1. " or "1) "
 }
 
+// Whether the line from `i` holds only spaces and tabs: a blank line, which separates paragraphs.
+bool blankFrom(const std::string& t, size_t i) {
+    for (; i < t.size() && t[i] != '\n'; ++i) {
+        if (t[i] != ' ' && t[i] != '\t') {
+            return false;
+        }
+    }
+    return true;
+}
+
+// Whether an HTML entity ("lt;", "#60;", "#x3C;") starts at `i`: only those are split, so that
+// "a=1&b=2" in a pasted URL stays as it is.
+bool entityAt(const std::string& t, size_t i) {
+    size_t j = i;
+    if (j < t.size() && t[j] == '#') {
+        ++j;
+    }
+    const size_t start = j;
+    while (j < t.size() && j - start < 32 && std::isalnum(static_cast<unsigned char>(t[j]))) {
+        ++j;
+    }
+    return j > start && j < t.size() && t[j] == ';';
+}
+
 }  // namespace
 
 std::string escapeMarkdown(const std::string& text) {
@@ -388,7 +412,7 @@ std::string escapeMarkdown(const std::string& text) {
         const char c = text[i];
         const char prev = i > 0 ? text[i - 1] : '\n';
         const char next = i + 1 < text.size() ? text[i + 1] : '\n';
-        if ((i == 0 || prev == '\n') && blockMarkupAt(text, i)) {
+        if ((i == 0 || prev == '\n') && blockMarkupAt(text, i) && !blankFrom(text, i)) {
             out += Zwsp;  // the line now starts with text, so it is a plain paragraph line
         }
         switch (c) {
@@ -401,9 +425,9 @@ std::string escapeMarkdown(const std::string& text) {
             out += "\xCB\x8B";  // U+02CB, a look-alike that opens no code span
             continue;
         case '_':
-            // Only a "_" after a space or punctuation can open emphasis ("db_admin" cannot):
-            // after an invisible character it cannot either.
-            if (space(prev) || asciiPunct(prev) || i == 0) {
+            // A "_" inside a word cannot open emphasis ("db_admin"); any other can (after spaces
+            // and punctuation of every script), and after an invisible character it cannot.
+            if (i == 0 || !std::isalnum(static_cast<unsigned char>(prev))) {
                 out += Zwsp;
             }
             out += c;
@@ -417,9 +441,9 @@ std::string escapeMarkdown(const std::string& text) {
                            (c == ']' && next == '[') ||                    // [text][ref]
                            (c == '<' && (std::isalpha(static_cast<unsigned char>(next)) || next == '/' ||
                                          next == '!' || next == '?')) ||  // <http://…>, <at>, HTML
-                           (c == '\\' && asciiPunct(next)) ||            // keep the backslash as typed
+                           (c == '\\' && (asciiPunct(next) || next == '\n')) ||  // an escape, a hard break
                            (c == '~' && next == '~') ||                    // ~~strike~~
-                           (c == '&' && (std::isalnum(static_cast<unsigned char>(next)) || next == '#'));  // &lt;
+                           (c == '&' && entityAt(text, i + 1));            // &lt; &#60;
         if (split) {
             out += Zwsp;
         }

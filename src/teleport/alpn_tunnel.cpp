@@ -50,6 +50,9 @@ void pump(std::unique_ptr<Transport> transport, SslPtr ssl, int local) {
         }
         int n = SSL_read(ssl.get(), buf, sizeof buf);
         if (n <= 0) {
+            if (SSL_get_error(ssl.get(), n) == SSL_ERROR_WANT_READ) {
+                continue;  // a control frame, or a TLS record with no data: wait again
+            }
             break;
         }
         ssize_t off = 0;
@@ -133,20 +136,12 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> dialAuthThroughProxy(const std::s
             return absl::InvalidArgumentError("cannot use the client certificate and key: " + opensslError());
         }
     }
-    X509_STORE* store = SSL_CTX_get_cert_store(ctx.get());
-    std::string bundle = creds.caBundle();
-    std::unique_ptr<BIO, decltype(&BIO_free)> cabio(BIO_new_mem_buf(bundle.data(), static_cast<int>(bundle.size())), BIO_free);
-    int added = 0;
-    while (X509* ca = PEM_read_bio_X509(cabio.get(), nullptr, nullptr, nullptr)) {
-        X509_STORE_add_cert(store, ca);
-        X509_free(ca);
-        ++added;
-    }
-    ERR_clear_error();
-    if (added == 0) {
+    if (trustCertificates(ctx.get(), creds.caBundle()) == 0) {
         return absl::InvalidArgumentError("the credentials hold no usable CA certificate");
     }
     SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
+    // A TLS record without data (a session ticket) must not block SSL_read: the pump waits.
+    SSL_CTX_clear_mode(ctx.get(), SSL_MODE_AUTO_RETRY);
 
     absl::StatusOr<std::unique_ptr<Transport>> transport = absl::UnknownError("");
     if (upgrade) {
@@ -164,15 +159,18 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> dialAuthThroughProxy(const std::s
     SSL_set_bio(ssl.get(), bio, bio);
     SSL_set_tlsext_host_name(ssl.get(), AuthServerName);
     SSL_set1_host(ssl.get(), AuthServerName);
-    std::string alpn;
-    for (const std::string& p : {authAlpnProtocol(clusterName), std::string("h2")}) {
-        alpn += static_cast<char>(p.size());
-        alpn += p;
-    }
+    const std::string alpn = alpnWire({authAlpnProtocol(clusterName), "h2"});
     SSL_set_alpn_protos(ssl.get(), reinterpret_cast<const unsigned char*>(alpn.data()), static_cast<unsigned>(alpn.size()));
     const std::string via = upgrade ? "through the proxy " + proxyAddr + " (upgraded connection)"
                                     : "through the proxy " + proxyAddr;
-    if (SSL_connect(ssl.get()) != 1) {
+    int handshake = 0;
+    while ((handshake = SSL_connect(ssl.get())) != 1 && SSL_get_error(ssl.get(), handshake) == SSL_ERROR_WANT_READ) {
+        pollfd p{(*transport)->fd(), POLLIN, 0};  // the Proxy pinged mid-handshake: wait for more
+        if (!(*transport)->hasBuffered() && ::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) {
+            break;
+        }
+    }
+    if (handshake != 1) {
         std::string err = opensslError();
         long verify = SSL_get_verify_result(ssl.get());
         if (verify != X509_V_OK) {

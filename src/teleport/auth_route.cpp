@@ -23,14 +23,7 @@ bool signedByCluster(const std::string& addr, const TlsCredentials& creds, std::
         return false;
     }
     std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
-    const std::string bundle = creds.caBundle();
-    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(bundle.data(), static_cast<int>(bundle.size())),
-                                                  BIO_free);
-    while (X509* ca = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
-        X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx.get()), ca);
-        X509_free(ca);
-    }
-    ERR_clear_error();
+    trustCertificates(ctx.get(), creds.caBundle());
     SslPtr ssl(SSL_new(ctx.get()));
     SSL_set_fd(ssl.get(), sock->get());
     SSL_set_tlsext_host_name(ssl.get(), AuthServerName);
@@ -78,15 +71,17 @@ absl::StatusOr<AuthRoute> planAuthRoute(const std::string& addr, const TlsCreden
     auto facts = findProxy(addr, timeout);
     if (!facts.ok()) {
         const std::string why(facts.status().message());
-        const bool unreachable = why.find("cannot connect") != std::string::npos ||
-                                 why.find("cannot resolve") != std::string::npos;
-        if (tlsRouting == true || unreachable) {
+        const bool untrusted = why.find("not trusted") != std::string::npos;
+        const bool notAProxy = facts.status().code() == absl::StatusCode::kNotFound;
+        // Only a server that answered, and is not a Proxy, may be Auth: an outage or a timeout
+        // is reported (and retried), never taken for a direct route.
+        if (tlsRouting == true || (!untrusted && !notAProxy)) {
             return absl::Status(facts.status().code(),
                                 "asking " + addr + " for its proxy settings (GET /webapi/find): " + why);
         }
-        // Not a Proxy (no /webapi/find), or a certificate the system does not trust: Auth on
-        // another port if the cluster signed it, else a Proxy whose certificate needs trusting.
-        if (why.find("not trusted") != std::string::npos && !signedByCluster(addr, creds, timeout)) {
+        // A certificate the system does not trust: Auth on another port if the cluster signed
+        // it, else a Proxy whose certificate needs trusting.
+        if (untrusted && !signedByCluster(addr, creds, timeout)) {
             // Not retried: waiting does not change who signed a certificate.
             return absl::FailedPreconditionError(
                 "the server at " + addr + " is not trusted: its certificate is not signed by the CAs in the "
@@ -106,7 +101,7 @@ absl::StatusOr<AuthRoute> planAuthRoute(const std::string& addr, const TlsCreden
         return cluster.status();
     }
     route.cluster = *cluster;
-    route.proxyCluster = facts->clusterName;
+    route.proxyCluster = facts->clusterName.substr(0, 128);  // from an unauthenticated answer
     route.kind = connUpgradeRequired(addr, timeout) ? AuthRoute::Kind::ProxyUpgraded : AuthRoute::Kind::Proxy;
     return route;
 }

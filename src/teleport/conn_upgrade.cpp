@@ -67,10 +67,15 @@ public:
     WebSocketTransport(Socket s, SslPtr ssl, std::string early)
         : socket_(std::move(s)), ssl_(std::move(ssl)), early_(std::move(early)) {}
     int read(char* buf, int len) override {
-        while (payload_.size() == payloadAt_) {
+        if (payload_.size() == payloadAt_) {
+            // One frame a call: after a control frame (the Proxy's ping) the caller goes back to
+            // waiting on the socket, so that bytes grpc++ sends meanwhile are not held up.
             int r = nextFrame();
             if (r <= 0) {
                 return r;
+            }
+            if (payload_.size() == payloadAt_) {
+                return WouldBlock;
             }
         }
         const size_t n = std::min(static_cast<size_t>(len), payload_.size() - payloadAt_);
@@ -149,8 +154,12 @@ private:
             case 0x8:
                 return 0;
             case 0x9:  // the Proxy's keep-alive ("alpn-ping"): answer with the same payload
+                payload_.clear();
+                payloadAt_ = 0;
                 return sendFrame(0xA, data.data(), data.size()) ? 1 : -1;
             default:
+                payload_.clear();
+                payloadAt_ = 0;
                 return 1;  // pong and text frames carry nothing for us
         }
     }
@@ -188,8 +197,13 @@ int bioWrite(BIO* b, const char* data, int len) {
 }
 
 int bioRead(BIO* b, char* buf, int len) {
+    BIO_clear_retry_flags(b);
     auto* t = static_cast<Transport*>(BIO_get_data(b));
     int n = t->read(buf, len);
+    if (n == Transport::WouldBlock) {
+        BIO_set_retry_read(b);  // SSL_read reports SSL_ERROR_WANT_READ
+        return -1;
+    }
     return n;
 }
 
@@ -274,7 +288,7 @@ absl::StatusOr<std::unique_ptr<Transport>> openUpgradedTransport(const std::stri
                              "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
                              "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Protocol: " + UpgradeProtocol +
                              "\r\n\r\n",
-                         false, 0);
+                         false, 0, timeout);
     if (!r.ok()) {
         return absl::UnavailableError("connection upgrade at " + addr + ": " + std::string(r.status().message()));
     }

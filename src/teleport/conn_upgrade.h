@@ -30,8 +30,10 @@ bool connUpgradeRequired(const std::string& addr, std::chrono::milliseconds time
 // HTTPS connection. Used by one thread at a time.
 class Transport {
 public:
+    static constexpr int WouldBlock = -2;
     virtual ~Transport() = default;
-    virtual int read(char* buf, int len) = 0;  // >0 bytes, 0 closed, <0 error
+    // >0 bytes, 0 closed, WouldBlock (nothing for the caller yet: wait on fd()), other <0 error.
+    virtual int read(char* buf, int len) = 0;
     virtual bool write(const char* data, size_t len) = 0;
     virtual bool hasBuffered() const = 0;      // readable without waiting for the socket
     virtual int fd() const = 0;                // poll this for more

@@ -1,6 +1,8 @@
 // AuthClient over grpc++ with mTLS to the Auth Service.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -39,19 +41,31 @@ public:
     absl::StatusOr<types::AccessRequestV3> submitReview(const types::AccessReviewSubmission& submission) override;
 
 private:
+    // The outcome of reaching Auth once (network work, done without holding mu_).
+    struct Dialed {
+        absl::Status error;
+        std::shared_ptr<grpc::Channel> channel;
+        bool direct = true;
+        std::string route, proxyCluster;
+    };
     absl::StatusOr<std::shared_ptr<::teleport::users::v1::UsersService::Stub>> usersStub() const;
     absl::StatusOr<std::shared_ptr<proto::AuthService::Stub>> stub() const;
-    void connectLocked() const;  // with mu_ held exclusively
+    Dialed dial(const std::string& addr, const TlsCredentials& creds, std::optional<bool> tlsRouting) const;
+    void install(Dialed d, uint64_t generation) const;  // takes mu_
+    bool usableLocked() const;                         // with mu_ held
 
-    mutable std::shared_mutex mu_;  // guards all below
+    const std::optional<bool> tlsRouting_;
+    mutable std::atomic<bool> dialing_{false};  // one dial at a time
+    mutable std::shared_mutex mu_;  // guards all below; never held across network calls
     mutable std::shared_ptr<grpc::Channel> channel_;
     mutable std::shared_ptr<proto::AuthService::Stub> stub_;
     mutable absl::Status dialError_;
+    mutable std::chrono::steady_clock::time_point lastDial_;
     mutable bool direct_ = true;
     mutable std::string routeText_;
     std::string addr_;
     TlsCredentials creds_;
-    std::optional<bool> tlsRouting_;
+    uint64_t generation_ = 0;  // bumped by reconnect()
     const std::string plugin_;
 };
 

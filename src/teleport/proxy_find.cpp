@@ -43,12 +43,16 @@ absl::StatusOr<ProxyFacts> findProxy(const std::string& addr, std::chrono::milli
     if (!tls.ok()) {
         return tls.status();
     }
+    // HTTP/1.0: the answer ends with Content-Length or the connection, never chunked.
     auto r = webExchange(tls->ssl.get(),
-                         "GET /webapi/find HTTP/1.1\r\nHost: " + addr +
-                             "\r\nAccept: application/json\r\nConnection: close\r\n\r\n",
-                         true, 256 * 1024);
+                         "GET /webapi/find HTTP/1.0\r\nHost: " + addr + "\r\nAccept: application/json\r\n\r\n",
+                         true, 256 * 1024, timeout);
     if (!r.ok()) {
-        return r.status();
+        return absl::UnavailableError(std::string(r.status().message()));
+    }
+    if (r->status >= 500) {
+        // A Proxy restarting behind its balancer: try again later, do not take it for Auth.
+        return absl::UnavailableError("GET /webapi/find answered HTTP " + std::to_string(r->status));
     }
     if (r->status != 200) {
         return absl::NotFoundError("GET /webapi/find answered HTTP " + std::to_string(r->status));

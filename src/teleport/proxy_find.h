@@ -17,7 +17,8 @@ struct ProxyFacts {
 };
 
 // Asks the Proxy at `addr` (host:port). NotFound when something answers HTTPS there but is not
-// a Teleport Proxy; Unavailable when nothing usable answers.
+// a Teleport Proxy (404, or not its JSON); Unavailable when nothing usable answers in time (5xx
+// included: a Proxy restarting).
 absl::StatusOr<ProxyFacts> findProxy(const std::string& addr, std::chrono::milliseconds timeout);
 
 // Parses a /webapi/find body.

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -139,11 +140,7 @@ absl::StatusOr<WebTlsResult> webTlsHandshake(int fd, const std::string& addr, co
         X509_VERIFY_PARAM_set1_host(param, host.c_str(), 0);
     }
     if (!alpn.empty()) {
-        std::string wire;
-        for (const auto& p : alpn) {
-            wire += static_cast<char>(p.size());
-            wire += p;
-        }
+        const std::string wire = alpnWire(alpn);
         SSL_set_alpn_protos(ssl.get(), reinterpret_cast<const unsigned char*>(wire.data()),
                             static_cast<unsigned>(wire.size()));
     }
@@ -165,6 +162,28 @@ absl::StatusOr<WebTlsResult> webTlsHandshake(int fd, const std::string& addr, co
     return r;
 }
 
+std::string alpnWire(const std::vector<std::string>& protocols) {
+    std::string wire;
+    for (const auto& p : protocols) {
+        wire += static_cast<char>(p.size());
+        wire += p;
+    }
+    return wire;
+}
+
+int trustCertificates(SSL_CTX* ctx, const std::string& pemBundle) {
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pemBundle.data(), static_cast<int>(pemBundle.size())),
+                                                  BIO_free);
+    int added = 0;
+    while (X509* ca = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+        X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), ca);
+        X509_free(ca);
+        ++added;
+    }
+    ERR_clear_error();
+    return added;
+}
+
 std::string WebResponse::header(const std::string& lowerName) const {
     for (const auto& [k, v] : headers) {
         if (k == lowerName) {
@@ -174,7 +193,19 @@ std::string WebResponse::header(const std::string& lowerName) const {
     return "";
 }
 
-absl::StatusOr<WebResponse> webExchange(SSL* ssl, const std::string& request, bool withBody, size_t maxBody) {
+absl::StatusOr<WebResponse> webExchange(SSL* ssl, const std::string& request, bool withBody, size_t maxBody,
+                                        std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    const int fd = SSL_get_fd(ssl);
+    // Each read waits at most what is left of the whole exchange's time.
+    auto timeLeft = [&]() {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            return false;
+        }
+        setIoTimeouts(fd, left);
+        return true;
+    };
     if (SSL_write(ssl, request.data(), static_cast<int>(request.size())) <= 0) {
         return absl::UnavailableError("cannot send the request: " + opensslError());
     }
@@ -182,6 +213,9 @@ absl::StatusOr<WebResponse> webExchange(SSL* ssl, const std::string& request, bo
     char buf[8192];
     size_t headerEnd = std::string::npos;
     while (headerEnd == std::string::npos) {
+        if (!timeLeft()) {
+            return absl::DeadlineExceededError("no whole HTTP answer within " + std::to_string(timeout.count()) + " ms");
+        }
         int n = SSL_read(ssl, buf, sizeof buf);
         if (n <= 0) {
             return absl::UnavailableError("the connection closed before a whole HTTP answer");
@@ -224,6 +258,9 @@ absl::StatusOr<WebResponse> webExchange(SSL* ssl, const std::string& request, bo
         return absl::UnavailableError("the HTTP answer is larger than " + std::to_string(maxBody) + " bytes");
     }
     while (rest.size() < want) {
+        if (!timeLeft()) {
+            return absl::DeadlineExceededError("no whole HTTP answer within " + std::to_string(timeout.count()) + " ms");
+        }
         int n = SSL_read(ssl, buf, sizeof buf);
         if (n <= 0) {
             break;  // Connection: close ends the body
@@ -233,26 +270,9 @@ absl::StatusOr<WebResponse> webExchange(SSL* ssl, const std::string& request, bo
             return absl::UnavailableError("the HTTP answer is larger than " + std::to_string(maxBody) + " bytes");
         }
     }
-    if (r.header("transfer-encoding").find("chunked") != std::string::npos) {
-        // Chunked: size lines in hex, each chunk followed by CRLF, a zero-size chunk last.
-        std::string body;
-        size_t at = 0;
-        for (;;) {
-            size_t eol = rest.find("\r\n", at);
-            if (eol == std::string::npos) {
-                return absl::UnavailableError("a malformed chunked HTTP body");
-            }
-            const size_t size = std::strtoull(rest.substr(at, eol - at).c_str(), nullptr, 16);
-            if (size == 0) {
-                break;
-            }
-            if (eol + 2 + size > rest.size()) {
-                return absl::UnavailableError("a truncated chunked HTTP body");
-            }
-            body += rest.substr(eol + 2, size);
-            at = eol + 2 + size + 2;
-        }
-        rest = std::move(body);
+    if (!r.header("transfer-encoding").empty()) {
+        return absl::UnavailableError("the HTTP answer uses a transfer encoding (" +
+                                      r.header("transfer-encoding").substr(0, 32) + ") an HTTP/1.0 request does not accept");
     }
     r.body = std::move(rest);
     return r;

@@ -1,6 +1,7 @@
 // TLS to a Teleport Proxy's web listener, as Teleport's client makes it before TLS routing: the
 // Proxy's own certificate is checked against the system's trust store (SSL_CERT_FILE /
-// SSL_CERT_DIR when set), the SNI is the dialled host, and every step is bounded in time.
+// SSL_CERT_DIR when set), the SNI is the dialled host, and connecting, the handshake and each
+// exchange are bounded in time (name resolution is the system resolver's).
 #pragma once
 
 #include <chrono>
@@ -51,6 +52,12 @@ struct WebTlsResult {
 };
 absl::StatusOr<WebTlsResult> webTlsHandshake(int fd, const std::string& addr, const std::vector<std::string>& alpn);
 
+// ALPN protocol names in TLS wire form (each prefixed by its length).
+std::string alpnWire(const std::vector<std::string>& protocols);
+
+// Adds every certificate of a PEM bundle to the context's trust store; returns how many.
+int trustCertificates(SSL_CTX* ctx, const std::string& pemBundle);
+
 // The host part of host:port (brackets of an IPv6 literal removed).
 std::string hostOf(const std::string& addr);
 
@@ -63,7 +70,10 @@ struct WebResponse {
     std::string extra;
     std::string header(const std::string& lowerName) const;
 };
-// Sends `request` and reads the answer: headers at most 16 KiB, body at most `maxBody`.
-absl::StatusOr<WebResponse> webExchange(SSL* ssl, const std::string& request, bool withBody, size_t maxBody);
+// Sends `request` and reads the answer: headers at most 16 KiB, body at most `maxBody`, all of it
+// within `timeout`. The request should be HTTP/1.0 or ask for Connection: close: the body ends
+// with Content-Length or the connection (chunked bodies are refused).
+absl::StatusOr<WebResponse> webExchange(SSL* ssl, const std::string& request, bool withBody, size_t maxBody,
+                                        std::chrono::milliseconds timeout);
 
 }  // namespace tmsteams::teleport

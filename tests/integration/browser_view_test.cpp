@@ -13,15 +13,25 @@ using namespace tmsteams::testsupport;
 using namespace std::chrono_literals;
 namespace dir = tmsteams::testsupport::directory;
 
-BOOST_AUTO_TEST_CASE(card_appears_pending_and_turns_approved) {
+namespace {
+// A fake Teams where Alice has a personal chat with the bot, ready for cards.
+struct AliceChat {
     TempDir tmp;
-    FakeGraph fake(tmp.path());
-    auto g = fake.token(GraphScope);
-    auto b = fake.token(BotScope);
-    auto catalogId = fake.publishApp("11111111-2222-4333-8444-555555555555");
-    auto chat = fake.installAndGetChat(g, dir::Alice, catalogId);
-    auto post = fake.bot("POST", "/emea/v3/conversations/" + chat + "/activities/", b,
-                         cardActivity("Access Request 42 is PENDING"));
+    FakeGraph fake{tmp.path()};
+    std::string botToken = fake.token(BotScope);
+    std::string chat = fake.installAndGetChat(fake.token(GraphScope), dir::Alice,
+                                              fake.publishApp("11111111-2222-4333-8444-555555555555"));
+    HttpResponse post(const std::string& activity) {
+        return fake.bot("POST", "/emea/v3/conversations/" + chat + "/activities/", botToken, activity);
+    }
+};
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(card_appears_pending_and_turns_approved) {
+    AliceChat alice;
+    auto& tmp = alice.tmp;
+    auto& fake = alice.fake;
+    auto post = alice.post(cardActivity("Access Request 42 is PENDING"));
     BOOST_REQUIRE(post.status == 201);
     auto id = parseObject(post.body)->getValue<std::string>("id");
 
@@ -34,7 +44,7 @@ BOOST_AUTO_TEST_CASE(card_appears_pending_and_turns_approved) {
     BOOST_REQUIRE_MESSAGE(eventually([&] { return std::filesystem::exists(tmp / "phase1.done") || !browser.running(); }, 60s),
                           "the page did not show the pending card");
     BOOST_REQUIRE_MESSAGE(std::filesystem::exists(tmp / "phase1.done"), browser.stderrText());
-    auto put = fake.bot("PUT", "/emea/v3/conversations/" + chat + "/activities/" + id, b,
+    auto put = fake.bot("PUT", "/emea/v3/conversations/" + alice.chat + "/activities/" + id, alice.botToken,
                         cardActivity("Access Request 42 is APPROVED"));
     BOOST_REQUIRE(put.status == 200);
     std::ofstream(tmp / "phase2.go") << "go";
@@ -52,12 +62,7 @@ BOOST_AUTO_TEST_CASE(card_appears_pending_and_turns_approved) {
 // with markdown as Teams applies it: the reader sees exactly what was typed, no backslashes, no
 // link, no formatting.
 BOOST_AUTO_TEST_CASE(user_text_reads_as_typed_with_no_markup_and_no_backslashes) {
-    TempDir tmp;
-    FakeGraph fake(tmp.path());
-    auto g = fake.token(GraphScope);
-    auto b = fake.token(BotScope);
-    auto catalogId = fake.publishApp("11111111-2222-4333-8444-555555555555");
-    auto chat = fake.installAndGetChat(g, dir::Alice, catalogId);
+    AliceChat alice;
     tmsteams::teams::CardData d;
     d.requestId = "0b4c7f1e-6a55-4a4e-9a44-7d3c1f2e9b10";
     d.cluster = "prod";
@@ -66,9 +71,9 @@ BOOST_AUTO_TEST_CASE(user_text_reads_as_typed_with_no_markup_and_no_backslashes)
     const std::string reason = "Roll out the [hotfix](https://example.com) for INC-4211 **now** <at>bob</at>\n# big";
     d.reason = reason;
     d.status = tmsteams::teams::CardStatus::Pending;
-    auto post = fake.bot("POST", "/emea/v3/conversations/" + chat + "/activities/", b, tmsteams::teams::buildActivity(d));
+    auto post = alice.post(tmsteams::teams::buildActivity(d));
     BOOST_REQUIRE_MESSAGE(post.status == 201, post.body);
-    auto r = runCommand({"node", binaryPath("RENDERED_TEXT_SCRIPT"), fake.url() + "/", "db_admin"}, 90s);
+    auto r = runCommand({"node", binaryPath("RENDERED_TEXT_SCRIPT"), alice.fake.url() + "/", "db_admin"}, 90s);
     BOOST_REQUIRE_MESSAGE(r.exitCode == 0, r.err);
     auto seen = parseObject(r.out);
     const std::string text = seen->getValue<std::string>("text");

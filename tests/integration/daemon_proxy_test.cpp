@@ -55,7 +55,7 @@ BOOST_AUTO_TEST_CASE(notifications_flow_through_a_proxy_found_by_asking_it) {
     env.auth().tctlOk({"request", "approve", id});
     BOOST_TEST(env.waitForCards(id, 1, "APPROVED"));
     auto log = env.auth().process().stderrText();
-    BOOST_TEST(log.find("request=\"GET /webapi/find HTTP/1.1\"") != std::string::npos, log);
+    BOOST_TEST(log.find("request=\"GET /webapi/find HTTP/1.0\"") != std::string::npos, log);
     BOOST_TEST(log.find("alpn=" + RoutedAlpn + ",h2") != std::string::npos);
     BOOST_TEST(log.find("sni=teleport.cluster.local") != std::string::npos);
     BOOST_TEST(log.find("routed_to_auth=yes") != std::string::npos);

@@ -122,3 +122,19 @@ BOOST_AUTO_TEST_CASE(plugin_data_conflicts_are_retried) {
     BOOST_TEST(env.waitForCards(id, 1, "APPROVED"));
     BOOST_TEST(env.statCount("bot.post", 201) == 1u);
 }
+
+// TELEPORT_PLUGIN_FAIL_FAST (Teleport's Helm chart sets it): the daemon exits non-zero when it
+// loses the watch, for the supervisor to restart it, instead of reconnecting. A value that is not
+// a boolean is refused at start.
+BOOST_AUTO_TEST_CASE(fail_fast_exits_when_the_watch_is_lost) {
+    PluginEnv env;
+    auto& d = env.startDaemon("", {{"TELEPORT_PLUGIN_FAIL_FAST", "true"}});
+    env.auth().kill9();
+    auto code = d.wait(30s);
+    BOOST_TEST((code.has_value() && *code != 0), d.stderrText());
+    BOOST_TEST(d.stderrText().find("TELEPORT_PLUGIN_FAIL_FAST is true") != std::string::npos, d.stderrText());
+    auto bad = runCommand({binaryPath("TELEPORT_MSTEAMS"), "start", "-c", env.configPath()}, 30s,
+                          {{"TELEPORT_PLUGIN_FAIL_FAST", "maybe"}});
+    BOOST_TEST(bad.exitCode != 0);
+    BOOST_TEST(bad.err.find("TELEPORT_PLUGIN_FAIL_FAST: \"maybe\" is not a boolean") != std::string::npos, bad.err);
+}

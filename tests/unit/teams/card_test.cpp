@@ -100,6 +100,13 @@ BOOST_AUTO_TEST_CASE(markdown_and_controls_in_user_text_are_neutralised) {
     BOOST_TEST(escapeMarkdown("hi <at>bob</at> ![i](x)") == "hi <" + zw + "at>bob<" + zw + "/at> ![i]" + zw + "(x)");
     BOOST_TEST(escapeMarkdown("a\\*b") == "a\\" + zw + star + "b");
     BOOST_TEST(escapeMarkdown("x").find('\\') == std::string::npos);
+    // Emphasis after typographic quotes or a no-break space is disarmed too; a URL's query and a
+    // blank line between paragraphs are left alone.
+    BOOST_TEST(escapeMarkdown("\xE2\x80\x9C_x_\xE2\x80\x9D") == "\xE2\x80\x9C" + zw + "_x_\xE2\x80\x9D");
+    BOOST_TEST(escapeMarkdown("see https://x.example/?a=1&b=2") == "see https://x.example/?a=1&b=2");
+    BOOST_TEST(escapeMarkdown("a &lt; b") == "a &" + zw + "lt; b");
+    BOOST_TEST(escapeMarkdown("one\n   \ntwo") == "one\n   \ntwo");
+    BOOST_TEST(escapeMarkdown("C:\\dir\\\nnext") == "C:\\dir\\" + zw + "\nnext");
     auto d = sample();
     d.reason = std::string("a\x01\x1b") + "[31mred\xE2\x80\xAE" "evil";
     auto json = buildCard(d);
