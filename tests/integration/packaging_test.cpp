@@ -153,8 +153,9 @@ BOOST_AUTO_TEST_CASE(the_images_root_runs_a_request_to_its_card) {
     // podman would be the natural runner; these machines have none (and on some sandboxes crun
     // cannot set rlimits), so the image's own root file system is run with chroot.
     const bool podman = runCommand({"sh", "-c", "command -v podman"}, 10s).exitCode == 0;
-    BOOST_TEST_MESSAGE(podman ? "podman is installed, but the run uses chroot, which every machine here has"
-                              : "podman is not installed: running the image's root file system with chroot");
+    const std::string runner = podman ? "podman is installed, but the run uses chroot, which every machine here has"
+                                      : "podman is not installed: running the image's root file system with chroot";
+    BOOST_TEST_MESSAGE(runner);
     if (::geteuid() != 0) {
         BOOST_TEST_MESSAGE("skipped: chroot needs root, and this run is not root");
         return;
