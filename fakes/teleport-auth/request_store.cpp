@@ -363,7 +363,10 @@ absl::StatusOr<proto::ListAccessRequestsResponse> RequestStore::listPage(
               [&](const auto& a, const auto& b) { return req.descending() ? a.first > b.first
                                                                           : a.first < b.first; });
     proto::ListAccessRequestsResponse resp;
-    size_t limit = req.limit() == 0 ? keyed.size() : static_cast<size_t>(req.limit());
+    // Teleport's access-request cache serves at most 16,000 per page, whatever the limit
+    // (maxPageSize in lib/services/access_request_cache.go).
+    constexpr size_t MaxPageSize = 16000;
+    size_t limit = req.limit() == 0 ? MaxPageSize : std::min<size_t>(static_cast<size_t>(req.limit()), MaxPageSize);
     for (const auto& [key, r] : keyed) {
         if (!req.startkey().empty() &&
             (req.descending() ? key > req.startkey() : key < req.startkey())) {

@@ -118,9 +118,35 @@ void Metrics::gauge(const std::string& name, const std::string& help, std::funct
 }
 
 std::string Metrics::render() const {
-    std::lock_guard lock(mu_);
+    // Gauges may read state guarded elsewhere: copy the registry under the lock, then read the
+    // values without it, so a slow gauge never holds up an event registering a counter.
+    struct Snapshot {
+        std::string name, help, type;
+        std::vector<std::pair<std::string, const Counter*>> counters;
+        std::vector<std::pair<std::string, std::function<double()>>> gauges;
+        std::vector<std::pair<std::string, const Histogram*>> histograms;
+    };
+    std::vector<Snapshot> snapshot;
+    {
+        std::lock_guard lock(mu_);
+        snapshot.reserve(families_.size());
+        for (const auto& [name, f] : families_) {
+            Snapshot s{name, f.help, f.type, {}, {}, {}};
+            for (const auto& [labels, c] : f.counters) {
+                s.counters.emplace_back(labels, c.get());  // never removed: the pointer stays valid
+            }
+            for (const auto& [labels, g] : f.gauges) {
+                s.gauges.emplace_back(labels, g);
+            }
+            for (const auto& [labels, h] : f.histograms) {
+                s.histograms.emplace_back(labels, h.get());
+            }
+            snapshot.push_back(std::move(s));
+        }
+    }
     std::ostringstream out;
-    for (const auto& [name, f] : families_) {
+    for (const auto& f : snapshot) {
+        const std::string& name = f.name;
         out << "# HELP " << name << " " << f.help << "\n# TYPE " << name << " " << f.type << "\n";
         for (const auto& [labels, c] : f.counters) {
             out << name << labels << " " << c->value() << "\n";

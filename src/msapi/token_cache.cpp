@@ -27,14 +27,47 @@ std::string formEncode(const std::string& v) {
 
 TokenCache::TokenCache(HttpTransport& http, common::Clock& clock, AppCredentials creds,
                        std::string scope)
-    : http_(http), clock_(clock), creds_(std::move(creds)), scope_(std::move(scope)) {}
+    : http_(http), clock_(clock), scope_(std::move(scope)), creds_(std::move(creds)) {}
 
 absl::StatusOr<std::string> TokenCache::get(std::stop_token stop) {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     if (!token_.empty() && clock_.steadyNow() < renewAt_) {
         return token_;
     }
-    return fetch(stop);
+    if (fetching_) {
+        // Someone is fetching: share its outcome instead of asking the endpoint again.
+        const uint64_t waitingFor = fetches_ + 1;
+        fetched_.wait(lock, stop, [&] { return fetches_ >= waitingFor; });
+        if (stop.stop_requested()) {
+            return absl::CancelledError("stopped");
+        }
+        if (!token_.empty()) {
+            return token_;
+        }
+        return lastError_.ok() ? absl::UnavailableError("token for " + scope_ + " not available") : lastError_;
+    }
+    fetching_ = true;
+    const AppCredentials creds = creds_;
+    const uint64_t generation = credsGeneration_;
+    lock.unlock();
+    auto result = fetchOnce(creds, stop);
+    lock.lock();
+    fetching_ = false;
+    ++fetches_;
+    absl::StatusOr<std::string> out = result.ok() ? absl::StatusOr<std::string>(result->token) : result.status();
+    if (generation == credsGeneration_) {  // credentials replaced meanwhile: keep nothing from the old ones
+        lastFetchFailed_ = !result.ok();
+        lastError_ = result.ok() ? absl::OkStatus() : result.status();
+        if (result.ok()) {
+            // Renew a minute early for clock skew; for short-lived tokens, at half-life.
+            const long margin = result->expiresIn > 120 ? 60 : result->expiresIn / 2;
+            token_ = result->token;
+            renewAt_ = clock_.steadyNow() + std::chrono::seconds(result->expiresIn - margin);
+            refreshes_.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+    fetched_.notify_all();
+    return out;
 }
 
 void TokenCache::invalidate(const std::string& token) {
@@ -47,6 +80,7 @@ void TokenCache::invalidate(const std::string& token) {
 void TokenCache::setCredentials(AppCredentials creds) {
     std::lock_guard lock(mu_);
     creds_ = std::move(creds);
+    ++credsGeneration_;
     token_.clear();
 }
 
@@ -55,23 +89,14 @@ bool TokenCache::healthy() const {
     return !lastFetchFailed_ || (!token_.empty() && clock_.steadyNow() < renewAt_);
 }
 
-uint64_t TokenCache::refreshes() const {
-    std::lock_guard lock(mu_);
-    return refreshes_;
-}
+uint64_t TokenCache::refreshes() const { return refreshes_.load(std::memory_order_relaxed); }
 
-absl::StatusOr<std::string> TokenCache::fetch(std::stop_token stop) {
-    auto result = fetchOnce(stop);
-    lastFetchFailed_ = !result.ok();
-    return result;
-}
-
-absl::StatusOr<std::string> TokenCache::fetchOnce(std::stop_token stop) {
+absl::StatusOr<TokenCache::Fetched> TokenCache::fetchOnce(const AppCredentials& creds, std::stop_token stop) {
     HttpRequest req;
     req.method = "POST";
-    req.url = creds_.loginEndpoint + "/" + formEncode(creds_.tenantId) + "/oauth2/v2.0/token";
+    req.url = creds.loginEndpoint + "/" + formEncode(creds.tenantId) + "/oauth2/v2.0/token";
     req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
-    req.body = "client_id=" + formEncode(creds_.appId) + "&client_secret=" + formEncode(creds_.appSecret) +
+    req.body = "client_id=" + formEncode(creds.appId) + "&client_secret=" + formEncode(creds.appSecret) +
                "&grant_type=client_credentials&scope=" + formEncode(scope_);
     req.timeout = std::chrono::seconds(30);
     common::Backoff backoff(std::chrono::milliseconds(200), std::chrono::seconds(5));
@@ -91,13 +116,8 @@ absl::StatusOr<std::string> TokenCache::fetchOnce(std::stop_token stop) {
                 if (token.empty()) {
                     return absl::InternalError("token endpoint returned an empty access_token");
                 }
-                // Renew a minute early for clock skew; for short-lived tokens, at half-life.
-                long margin = expiresIn > 120 ? 60 : expiresIn / 2;
-                token_ = token;
-                renewAt_ = clock_.steadyNow() + std::chrono::seconds(expiresIn - margin);
-                ++refreshes_;
                 common::logDebug("token refreshed", {{"scope", scope_}, {"expires_in", std::to_string(expiresIn)}});
-                return token_;
+                return Fetched{token, expiresIn};
             } catch (const Poco::Exception& e) {
                 return absl::InternalError("token endpoint returned malformed JSON: " + e.displayText());
             }

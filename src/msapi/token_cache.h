@@ -2,7 +2,9 @@
 // renewed before they expire.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <stop_token>
 #include <string>
@@ -37,18 +39,30 @@ public:
     bool healthy() const;
 
 private:
-    absl::StatusOr<std::string> fetch(std::stop_token stop);
-    absl::StatusOr<std::string> fetchOnce(std::stop_token stop);
+    struct Fetched {
+        std::string token;
+        long expiresIn = 0;
+    };
+    // One request to the token endpoint (with retries for outages); touches no member state,
+    // so it runs without the lock.
+    absl::StatusOr<Fetched> fetchOnce(const AppCredentials& creds, std::stop_token stop);
 
     HttpTransport& http_;
     common::Clock& clock_;
-    AppCredentials creds_;
     const std::string scope_;
-    mutable std::mutex mu_;  // guards token_, renewAt_, refreshes_; held across a fetch
+    // Single flight: one caller fetches with the lock released; the others wait on `fetched_`
+    // and share its result, so a slow token endpoint costs one fetch, not one per caller.
+    mutable std::mutex mu_;  // guards every field below (never held across a fetch)
+    std::condition_variable_any fetched_;
+    AppCredentials creds_;
+    uint64_t credsGeneration_ = 0;  // bumped by setCredentials: a fetch with older ones is discarded
     std::string token_;
     std::chrono::steady_clock::time_point renewAt_;
-    uint64_t refreshes_ = 0;
+    bool fetching_ = false;
+    uint64_t fetches_ = 0;  // completed fetches, so waiters know theirs finished
+    absl::Status lastError_;
     bool lastFetchFailed_ = false;
+    std::atomic<uint64_t> refreshes_{0};  // read by /metrics without the lock
 };
 
 // Form-encodes a value as application/x-www-form-urlencoded.

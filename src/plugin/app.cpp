@@ -14,6 +14,7 @@
 #include "common/metrics.h"
 #include "common/sd_notify.h"
 #include "common/time_format.h"
+#include "plugin/catch_up.h"
 #include "plugin/keyed_executor.h"
 #include "plugin/ms_api_stack.h"
 #include "plugin/request_handler.h"
@@ -160,6 +161,9 @@ struct App::Impl {
     std::jthread maintenance;
 
     common::Counter* reconnects = nullptr;
+    // Registered once, so handling an event never takes the registry's lock.
+    std::map<std::string, common::Counter*> seenByState;
+    common::Counter& seen(const std::string& state);
     bool failFast = false;  // TELEPORT_PLUGIN_FAIL_FAST
 
     int fail(const std::string& msg) {
@@ -169,7 +173,14 @@ struct App::Impl {
 
     absl::StatusOr<teleport::TlsCredentials> loadCredentials(const TeleportConfig& tc, std::string& where);
     int connectTeleport(proto::PingResponse& ping);
-    int connectMicrosoft(std::string& catalogAppId);
+    // Builds the Microsoft clients; nothing is called yet.
+    void setUpMicrosoft();
+    // Finds the Teams app in the org catalog (waiting out outages and throttling), then lets
+    // the cards that waited for it go. Runs beside the watch: watching Teleport never waits
+    // for Microsoft. A wrong setup (no such app, refused credentials) stops the daemon.
+    void reachMicrosoft(std::stop_token st);
+    std::jthread microsoftStartup;
+    std::atomic<int> exitCode{0};
     void registerMetrics();
     std::vector<std::string> readinessProblems();
     void preload();
@@ -258,39 +269,69 @@ int App::Impl::connectTeleport(proto::PingResponse& ping) {
     return 0;
 }
 
-int App::Impl::connectMicrosoft(std::string& catalogAppId) {
-    const auto& mc = config.msapi;
-    ms = MsApiStack::create(mc, clock);
+void App::Impl::setUpMicrosoft() {
+    ms = MsApiStack::create(config.msapi, clock);
     auto& m = common::Metrics::instance();
     ms->graphCaller->setLatencyHistogram(&m.histogram("teleport_msteams_api_request_duration_seconds",
                                                       "Duration of each HTTP call to Microsoft.", {{"api", "graph"}}));
     ms->botCaller->setLatencyHistogram(&m.histogram("teleport_msteams_api_request_duration_seconds",
                                                     "Duration of each HTTP call to Microsoft.", {{"api", "bot"}}));
-    // Outages and throttling at start are waited out (up to a minute); wrong setups fail at once.
-    auto giveUp = clock.steadyNow() + 2 * InitTimeout;
-    auto teamsApp = ms->graph->getTeamsApp(mc.teamsAppId, {clock.steadyNow() + InitTimeout, stop.get_token()});
-    while (!teamsApp.ok() && teamsApp.status().code() == absl::StatusCode::kUnavailable && clock.steadyNow() < giveUp &&
-           !stop.stop_requested()) {
-        common::logWarn("Microsoft Graph not available yet, retrying", {{"error", std::string(teamsApp.status().message())}});
-        clock.sleepFor(std::chrono::seconds(2), stop.get_token());
-        teamsApp = ms->graph->getTeamsApp(mc.teamsAppId, {clock.steadyNow() + InitTimeout, stop.get_token()});
+}
+
+void App::Impl::reachMicrosoft(std::stop_token st) {
+    std::string teamsAppId;
+    bool wantPreload;
+    {
+        std::lock_guard lock(configMu);
+        teamsAppId = config.msapi.teamsAppId;  // a reload never changes it (restart to apply)
+        wantPreload = config.preload;
+    }
+    common::Backoff backoff(std::chrono::seconds(1), std::chrono::seconds(30));
+    absl::StatusOr<msapi::TeamsApp> teamsApp = absl::UnavailableError("not asked yet");
+    for (;;) {
+        teamsApp = ms->graph->getTeamsApp(teamsAppId, {clock.steadyNow() + InitTimeout, st});
+        const auto code = teamsApp.status().code();
+        if (teamsApp.ok() || st.stop_requested() ||
+            (code != absl::StatusCode::kUnavailable && code != absl::StatusCode::kDeadlineExceeded)) {
+            break;
+        }
+        // Outages and throttling are waited out; cards wait in plugin data meanwhile.
+        common::logWarn("Microsoft Graph not available yet, retrying; cards wait until it is",
+                        {{"error", std::string(teamsApp.status().message())}});
+        clock.sleepFor(backoff.next(), st);
+    }
+    if (st.stop_requested()) {
+        return;
     }
     if (!teamsApp.ok()) {
-        return fail("cannot find the Teams app: " + std::string(teamsApp.status().message()));
+        exitCode = fail("cannot find the Teams app: " + std::string(teamsApp.status().message()));
+        systemd.stopping();
+        stop.request_stop();
+        cancelStream();
+        return;
     }
-    catalogAppId = teamsApp->id;
     // Fetch the Bot Framework token now, so the first card does not wait for it.
-    if (auto bot = ms->botTokens->get(stop.get_token()); !bot.ok()) {
+    if (auto bot = ms->botTokens->get(st); !bot.ok()) {
         common::logWarn("cannot get a Bot Framework token yet", {{"error", std::string(bot.status().message())}});
     }
-    common::logInfo("found the Teams app in the org catalog", {{"teams_app_id", mc.teamsAppId},
-                                                              {"catalog_id", catalogAppId}});
-    return 0;
+    messenger->setCatalogAppId(teamsApp->id);
+    common::logInfo("found the Teams app in the org catalog", {{"teams_app_id", teamsAppId},
+                                                              {"catalog_id", teamsApp->id}});
+    if (wantPreload) {
+        preload();
+    }
+    if (watching) {
+        catchUpOnce();  // cards that waited for Microsoft go now, not at their next retry
+    }
 }
 
 void App::Impl::registerMetrics() {
     auto& m = common::Metrics::instance();
     reconnects = &m.counter("teleport_msteams_watch_reconnects_total", "Times the watch on Teleport was re-opened.");
+    for (const char* state : {"NONE", "PENDING", "APPROVED", "DENIED", "PROMOTED", "DELETED"}) {
+        seenByState[state] = &m.counter("teleport_msteams_access_requests_seen_total", "Access request events by state.",
+                                        {{"state", state}});
+    }
     for (auto [api, caller, tokens] : {std::tuple{"graph", ms->graphCaller.get(), ms->graphTokens.get()},
                                        std::tuple{"bot", ms->botCaller.get(), ms->botTokens.get()}}) {
         common::Labels l{{"api", api}};
@@ -304,6 +345,15 @@ void App::Impl::registerMetrics() {
                 [caller] { return double(caller->stats().failures.load()); }, l, "counter");
         m.gauge("teleport_msteams_token_refreshes_total", "Access tokens fetched from the identity platform.",
                 [tokens] { return double(tokens->refreshes()); }, l, "counter");
+    }
+    const auto& calls = auth->calls();
+    for (const auto& [name, count] : std::initializer_list<std::pair<const char*, const std::atomic<uint64_t>*>>{
+             {"ping", &calls.ping}, {"watch", &calls.watch}, {"get_plugin_data", &calls.getPluginData},
+             {"list_plugin_data", &calls.listPluginData}, {"update_plugin_data", &calls.updatePluginData},
+             {"list_access_requests", &calls.listAccessRequests}, {"get_access_request", &calls.getAccessRequest},
+             {"list_users", &calls.listUsers}, {"get_user", &calls.getUser}, {"submit_review", &calls.submitReview}}) {
+        m.gauge("teleport_msteams_auth_calls_total", "Calls to the Teleport Auth Service (a list counts each page).",
+                [count] { return double(count->load()); }, {{"call", name}}, "counter");
     }
     auto* h = handler.get();
     m.gauge("teleport_msteams_cards_posted_total", "Cards posted to Teams.",
@@ -336,6 +386,9 @@ std::vector<std::string> App::Impl::readinessProblems() {
     if (!watching.load()) {
         problems.push_back("not watching Teleport access requests");
     }
+    if (messenger && !messenger->ready()) {
+        problems.push_back("the Teams app is not found in the org catalog yet");
+    }
     if (ms && !ms->graphTokens->healthy()) {
         problems.push_back("cannot get a Microsoft Graph token");
     }
@@ -350,22 +403,30 @@ std::vector<std::string> App::Impl::readinessProblems() {
 }
 
 void App::Impl::preload() {
-    std::set<std::string> all;
-    for (const auto& [role, list] : config.roleToRecipients) {
-        all.insert(list.begin(), list.end());
+    std::vector<std::string> all;
+    {
+        std::lock_guard lock(configMu);
+        std::set<std::string> unique;
+        for (const auto& [role, list] : config.roleToRecipients) {
+            unique.insert(list.begin(), list.end());
+        }
+        all.assign(unique.begin(), unique.end());
     }
-    std::vector<std::future<void>> jobs;
-    auto deadline = clock.steadyNow() + std::chrono::seconds(60);
-    for (const auto& r : all) {
-        jobs.push_back(std::async(std::launch::async, [&, r] {
-            auto s = messenger->prepare(r, deadline, stop.get_token());
-            if (!s.ok()) {
-                common::logWarn("cannot preload recipient", {{"recipient", r}, {"error", std::string(s.message())}});
-            }
-        }));
-    }
-    for (auto& j : jobs) {
-        j.get();
+    // At most 8 lookups at a time, whatever the size of the map.
+    std::atomic<size_t> next{0};
+    const auto deadline = clock.steadyNow() + std::chrono::seconds(60);
+    auto st = stop.get_token();
+    {
+        std::vector<std::jthread> workers;
+        for (size_t w = 0; w < std::min<size_t>(8, all.size()); ++w) {
+            workers.emplace_back([&] {
+                for (size_t i = next++; i < all.size() && !st.stop_requested(); i = next++) {
+                    if (auto s = messenger->prepare(all[i], deadline, st); !s.ok()) {
+                        common::logWarn("cannot preload recipient", {{"recipient", all[i]}, {"error", std::string(s.message())}});
+                    }
+                }
+            });
+        }
     }
     common::logInfo("recipients preloaded", {{"count", std::to_string(messenger->cachedRecipients())}});
 }
@@ -387,14 +448,20 @@ void App::Impl::retryIfTransient(const std::string& id, const absl::Status& s) {
     }
 }
 
+common::Counter& App::Impl::seen(const std::string& state) {
+    auto it = seenByState.find(state);
+    return it != seenByState.end() ? *it->second
+                                   : common::Metrics::instance().counter("teleport_msteams_access_requests_seen_total",
+                                                                         "Access request events by state.",
+                                                                         {{"state", state}});
+}
+
 void App::Impl::dispatch(const proto::Event& ev) {
     auto st = stop.get_token();
-    auto& m = common::Metrics::instance();
     if (ev.type() == proto::PUT && ev.has_accessrequest()) {
         auto req = ev.accessrequest();
         const std::string id = req.metadata().name();
-        m.counter("teleport_msteams_access_requests_seen_total", "Access request events by state.",
-                  {{"state", types::RequestState_Name(req.spec().state())}}).inc();
+        seen(types::RequestState_Name(req.spec().state())).inc();
         executor->submit(id, [this, req, id, st] {
             if (auto s = handler->onRequest(req, st); !s.ok()) {
                 common::logError("cannot handle access request", {{"request", id}, {"error", std::string(s.message())}});
@@ -406,8 +473,7 @@ void App::Impl::dispatch(const proto::Event& ev) {
             return;
         }
         const std::string id = ev.resourceheader().metadata().name();
-        m.counter("teleport_msteams_access_requests_seen_total", "Access request events by state.",
-                  {{"state", "DELETED"}}).inc();
+        seen("DELETED").inc();
         executor->submit(id, [this, id, st] {
             if (auto s = handler->onDeleted(id, st); !s.ok()) {
                 common::logError("cannot handle deleted access request", {{"request", id},
@@ -465,32 +531,43 @@ int App::Impl::startReviewEndpoint() {
 }
 
 // Requests created, changed or deleted while we were not watching: the Go plugin misses these.
+// Two list calls, then only the requests whose plugin data shows work left are handled.
 void App::Impl::catchUpOnce() {
-    auto requests = auth->listAccessRequests();
-    if (!requests.ok()) {
-        common::logWarn("cannot list access requests to catch up", {{"error", std::string(requests.status().message())}});
-        return;
-    }
-    std::set<std::string> live;
-    for (const auto& r : *requests) {
-        live.insert(r.metadata().name());
-        proto::Event ev;
-        ev.set_type(proto::PUT);
-        *ev.mutable_accessrequest() = r;
-        dispatch(ev);
-    }
     auto data = auth->listPluginData();
     if (!data.ok()) {
         common::logWarn("cannot list plugin data to catch up", {{"error", std::string(data.status().message())}});
         return;
     }
+    auto requests = auth->listAccessRequests();
+    if (!requests.ok()) {
+        common::logWarn("cannot list access requests to catch up", {{"error", std::string(requests.status().message())}});
+        return;
+    }
+    const auto now = clock.now();
+    std::set<std::string> live;
+    size_t handled = 0;
+    for (const auto& r : *requests) {
+        const std::string& id = r.metadata().name();
+        live.insert(id);
+        auto it = data->find(id);
+        std::optional<PluginData> known;
+        if (it != data->end()) {
+            known = decodePluginData(it->second);
+        }
+        if (!liveNeedsAttention(r, known ? &*known : nullptr, now, HandlerSettings{}.resolvedCatchUpWindow)) {
+            continue;
+        }
+        proto::Event ev;
+        ev.set_type(proto::PUT);
+        *ev.mutable_accessrequest() = r;
+        dispatch(ev);
+        ++handled;
+    }
     size_t gone = 0;
     for (const auto& [id, map] : *data) {
         // Gone while we were away, gone with its cards' update cut short by a crash, or gone
         // with cards its dead poster never sent.
-        const PluginData d = decodePluginData(map);
-        const bool unfinished = !d.updating.empty() || (d.hasRecipients && !missingRecipients(d).empty());
-        if (!live.count(id) && (d.resolution.empty() || unfinished)) {
+        if (!live.count(id) && goneNeedsAttention(decodePluginData(map))) {
             proto::Event ev;
             ev.set_type(proto::DELETE);
             ev.mutable_resourceheader()->set_kind("access_request");
@@ -500,6 +577,7 @@ void App::Impl::catchUpOnce() {
         }
     }
     common::logInfo("caught up", {{"requests", std::to_string(requests->size())},
+                                  {"needing_work", std::to_string(handled)},
                                   {"expired_while_away", std::to_string(gone)}});
 }
 
@@ -774,11 +852,8 @@ int App::run() {
     if (int rc = d.connectTeleport(ping); rc != 0 || d.stop.stop_requested()) {
         return rc;
     }
-    std::string catalogAppId;
-    if (int rc = d.connectMicrosoft(catalogAppId); rc != 0) {
-        return rc;
-    }
-    d.messenger = std::make_unique<teams::TeamsMessenger>(*d.ms->graph, *d.ms->bot, catalogAppId);
+    d.setUpMicrosoft();
+    d.messenger = std::make_unique<teams::TeamsMessenger>(*d.ms->graph, *d.ms->bot, "");
     d.executor = std::make_unique<KeyedExecutor>(16);
     d.retries = std::make_unique<RetryTimer>([&d](const std::string& id) {
         auto st = d.stop.get_token();
@@ -821,15 +896,17 @@ int App::run() {
             return rc;
         }
     }
-    if (d.config.preload) {
-        d.preload();
-    }
+    d.microsoftStartup = std::jthread([&d](std::stop_token st) { d.reachMicrosoft(st); });
     d.maintenance = std::jthread([&d](std::stop_token st) { d.maintain(st); });
     int rc = d.watchLoop();
     common::logInfo("stopping: finishing work in flight", {{"in_flight", std::to_string(d.executor->inFlight())}});
     d.maintenance.request_stop();
     if (d.maintenance.joinable()) {
         d.maintenance.join();
+    }
+    d.microsoftStartup.request_stop();
+    if (d.microsoftStartup.joinable()) {
+        d.microsoftStartup.join();
     }
     if (d.catchUp.joinable()) {
         d.catchUp.join();
@@ -842,7 +919,7 @@ int App::run() {
     d.retries.reset();
     d.executor.reset();
     common::logInfo("stopped");
-    return rc;
+    return rc != 0 ? rc : d.exitCode.load();
 }
 
 }  // namespace tmsteams::plugin

@@ -6,6 +6,14 @@
 
 namespace tmsteams::teams {
 
+namespace {
+
+absl::Status notReady() {
+    return absl::UnavailableError("Microsoft Teams is not reached yet (the Teams app is not found in the org catalog yet)");
+}
+
+}  // namespace
+
 absl::StatusOr<msapi::GraphUser> findRecipientUser(msapi::GraphClient& graph, const Recipient& r,
                                                    const msapi::CallContext& ctx) {
     return r.kind == Recipient::Kind::Email ? graph.getUserByEmail(r.raw, ctx) : graph.getUserById(r.raw, ctx);
@@ -14,20 +22,25 @@ absl::StatusOr<msapi::GraphUser> findRecipientUser(msapi::GraphClient& graph, co
 TeamsMessenger::TeamsMessenger(msapi::GraphClient& graph, msapi::BotClient& bot, std::string catalogAppId)
     : graph_(graph), bot_(bot), catalogAppId_(std::move(catalogAppId)) {}
 
-size_t TeamsMessenger::cachedRecipients() const {
-    std::lock_guard lock(mu_);
-    size_t n = 0;
-    for (const auto& [k, e] : cache_) {
-        std::lock_guard el(e->mu);
-        n += e->conversationId.empty() ? 0 : 1;
-    }
-    return n;
+void TeamsMessenger::setCatalogAppId(std::string id) {
+    std::lock_guard lock(appMu_);
+    catalogAppId_ = std::move(id);
 }
 
+std::string TeamsMessenger::catalogAppId() const {
+    std::lock_guard lock(appMu_);
+    return catalogAppId_;
+}
+
+bool TeamsMessenger::ready() const { return !catalogAppId().empty(); }
+
+size_t TeamsMessenger::cachedRecipients() const { return known_.load(std::memory_order_relaxed); }
+
 absl::StatusOr<std::string> TeamsMessenger::resolve(const std::string& raw, const msapi::CallContext& ctx) {
+    const std::string appId = catalogAppId();
     Recipient r = parseRecipient(raw);
     if (r.kind == Recipient::Kind::Channel) {
-        auto installed = graph_.getAppForTeam(r.channel.groupId, catalogAppId_, ctx);
+        auto installed = graph_.getAppForTeam(r.channel.groupId, appId, ctx);
         if (!installed.ok()) {
             return installed.status();
         }
@@ -43,10 +56,10 @@ absl::StatusOr<std::string> TeamsMessenger::resolve(const std::string& raw, cons
     }
     // Install first (409 when it is there already): a new reviewer costs one call less than
     // looking first, and a cached one costs nothing.
-    if (auto s = graph_.installAppForUser(userOr->id, catalogAppId_, ctx); !s.ok()) {
+    if (auto s = graph_.installAppForUser(userOr->id, appId, ctx); !s.ok()) {
         return s;
     }
-    auto installation = graph_.getAppForUser(userOr->id, catalogAppId_, ctx);
+    auto installation = graph_.getAppForUser(userOr->id, appId, ctx);
     if (!installation.ok()) {
         return installation.status();
     }
@@ -67,30 +80,71 @@ absl::StatusOr<std::string> TeamsMessenger::conversationFor(const std::string& r
         }
         entry = e;
     }
-    std::lock_guard lock(entry->mu);
+    std::unique_lock lock(entry->mu);
     if (!entry->conversationId.empty()) {
         return entry->conversationId;
     }
-    auto conv = resolve(recipient, ctx);
-    if (conv.ok()) {
-        entry->conversationId = *conv;
+    if (entry->resolving) {
+        const uint64_t waitingFor = entry->attempts + 1;
+        entry->resolved.wait_until(lock, ctx.stop, ctx.deadline, [&] { return entry->attempts >= waitingFor; });
+        if (!entry->conversationId.empty()) {
+            return entry->conversationId;
+        }
+        if (entry->attempts < waitingFor) {
+            return ctx.stop.stop_requested() ? absl::CancelledError("stopped")
+                                             : absl::DeadlineExceededError("looking up " + recipient + " took too long");
+        }
+        return entry->lastError;
     }
+    entry->resolving = true;
+    lock.unlock();
+    auto conv = resolve(recipient, ctx);
+    lock.lock();
+    entry->resolving = false;
+    ++entry->attempts;
+    entry->lastError = conv.ok() ? absl::OkStatus() : conv.status();
+    if (conv.ok() && entry->conversationId.empty()) {
+        entry->conversationId = *conv;
+        if (!entry->forgotten) {
+            known_.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+    entry->resolved.notify_all();
     return conv;
 }
 
 void TeamsMessenger::forget(const std::string& recipient) {
-    std::lock_guard lock(mu_);
-    cache_.erase(recipient);
+    std::shared_ptr<Entry> entry;
+    {
+        std::lock_guard lock(mu_);
+        auto it = cache_.find(recipient);
+        if (it == cache_.end()) {
+            return;
+        }
+        entry = std::move(it->second);
+        cache_.erase(it);
+    }
+    std::lock_guard lock(entry->mu);
+    if (!entry->conversationId.empty() && !entry->forgotten) {
+        known_.fetch_sub(1, std::memory_order_relaxed);
+    }
+    entry->forgotten = true;
 }
 
 absl::Status TeamsMessenger::prepare(const std::string& recipient, std::chrono::steady_clock::time_point deadline,
                                      std::stop_token stop) {
+    if (!ready()) {
+        return notReady();
+    }
     return conversationFor(recipient, {deadline, stop}).status();
 }
 
 absl::StatusOr<std::string> TeamsMessenger::post(const std::string& recipient, const std::string& activityJson,
                                                  std::chrono::steady_clock::time_point deadline,
                                                  std::stop_token stop) {
+    if (!ready()) {
+        return notReady();
+    }
     msapi::CallContext ctx{deadline, stop};
     auto conv = conversationFor(recipient, ctx);
     if (!conv.ok()) {
@@ -108,6 +162,9 @@ absl::StatusOr<std::string> TeamsMessenger::post(const std::string& recipient, c
 absl::Status TeamsMessenger::update(const std::string& recipient, const std::string& activityId,
                                     const std::string& activityJson,
                                     std::chrono::steady_clock::time_point deadline, std::stop_token stop) {
+    if (!ready()) {
+        return notReady();
+    }
     msapi::CallContext ctx{deadline, stop};
     auto conv = conversationFor(recipient, ctx);
     if (!conv.ok()) {

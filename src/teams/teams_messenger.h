@@ -2,6 +2,8 @@
 // and the Bot Framework (to post and update cards), with a per-recipient cache.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20,7 +22,11 @@ absl::StatusOr<msapi::GraphUser> findRecipientUser(msapi::GraphClient& graph, co
 
 class TeamsMessenger final : public Messenger {
 public:
+    // `catalogAppId` may be empty at first: the daemon watches Teleport before Microsoft has
+    // answered, and every call fails as unavailable (to be retried) until setCatalogAppId.
     TeamsMessenger(msapi::GraphClient& graph, msapi::BotClient& bot, std::string catalogAppId);
+    void setCatalogAppId(std::string id);
+    bool ready() const;
 
     // Messenger
     absl::Status prepare(const std::string& recipient, std::chrono::steady_clock::time_point deadline,
@@ -35,9 +41,16 @@ public:
     size_t cachedRecipients() const;
 
 private:
+    // One recipient. The first caller resolves it with no lock held; callers meanwhile wait
+    // (up to their own deadline) and share the outcome, so a slow lookup costs one set of calls.
     struct Entry {
-        std::mutex mu;  // serialises resolving one recipient; guards conversationId
+        std::mutex mu;  // guards the fields below
+        std::condition_variable_any resolved;
         std::string conversationId;
+        bool resolving = false;
+        bool forgotten = false;  // dropped from the cache: no longer counted in known_
+        uint64_t attempts = 0;  // finished lookups, so a waiter knows its one ended
+        absl::Status lastError;
     };
     absl::StatusOr<std::string> conversationFor(const std::string& recipient,
                                                 const msapi::CallContext& ctx);
@@ -46,9 +59,12 @@ private:
 
     msapi::GraphClient& graph_;
     msapi::BotClient& bot_;
-    const std::string catalogAppId_;
+    std::string catalogAppId() const;
+    mutable std::mutex appMu_;  // guards catalogAppId_
+    std::string catalogAppId_;
     mutable std::mutex mu_;  // guards cache_
     std::map<std::string, std::shared_ptr<Entry>> cache_;
+    std::atomic<size_t> known_{0};  // entries with a conversation; read by /metrics lock-free
 };
 
 }  // namespace tmsteams::teams

@@ -16,6 +16,14 @@ namespace tmsteams::teleport {
 
 class GrpcAuthClient final : public AuthClient {
 public:
+    // Calls made to Auth, by what for (a list counts each page): read by /metrics, and how a
+    // test sees that a reconnect costs a constant number of calls.
+    struct CallCounts {
+        std::atomic<uint64_t> ping{0}, watch{0}, getPluginData{0}, listPluginData{0}, updatePluginData{0},
+            listAccessRequests{0}, getAccessRequest{0}, listUsers{0}, getUser{0}, submitReview{0};
+    };
+    const CallCounts& calls() const { return calls_; }
+
     // How Auth is reached follows from `addr` (auth_route.h); `tlsRouting` is [teleport] tls_routing.
     // Connecting happens here and again whenever a connection is lost; a failed dial's error is
     // what every call returns until a dial succeeds.
@@ -67,6 +75,7 @@ private:
     TlsCredentials creds_;
     uint64_t generation_ = 0;  // bumped by reconnect()
     const std::string plugin_;
+    mutable CallCounts calls_;
 };
 
 // grpc::Status to absl::Status, with context; FAILED_PRECONDITION (Teleport's CompareFailed)

@@ -2,9 +2,12 @@
 #define BOOST_TEST_MODULE daemon_resilience
 #include <boost/test/unit_test.hpp>
 
+#include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
+#include "support/http_client.h"
 #include "support/plugin_env.h"
 
 using namespace tmsteams::testsupport;
@@ -137,4 +140,82 @@ BOOST_AUTO_TEST_CASE(fail_fast_exits_when_the_watch_is_lost) {
                           {{"TELEPORT_PLUGIN_FAIL_FAST", "maybe"}});
     BOOST_TEST(bad.exitCode != 0);
     BOOST_TEST(bad.err.find("TELEPORT_PLUGIN_FAIL_FAST: \"maybe\" is not a boolean") != std::string::npos, bad.err);
+}
+
+namespace {
+
+// Sums teleport_msteams_auth_calls_total by its `call` label, from the daemon's /metrics.
+std::map<std::string, double> authCalls(const std::string& base) {
+    std::map<std::string, double> out;
+    std::istringstream in(httpGet(base + "/metrics").body);
+    const std::string prefix = "teleport_msteams_auth_calls_total{call=\"";
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind(prefix, 0) == 0) {
+            auto end = line.find('"', prefix.size());
+            out[line.substr(prefix.size(), end - prefix.size())] = std::stod(line.substr(line.rfind(' ') + 1));
+        }
+    }
+    return out;
+}
+
+size_t occurrences(const std::string& text, const std::string& what) {
+    size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) {
+        ++n;
+    }
+    return n;
+}
+
+}  // namespace
+
+// After a reconnect the daemon looks only at requests with work left, judged from the plugin
+// data it lists: with 30 requests already handled, catching up costs the two list calls, not a
+// read and a failed write per request (and not once per replica per reconnect).
+BOOST_AUTO_TEST_CASE(a_reconnect_costs_a_constant_number_of_auth_calls) {
+    PluginEnv env;
+    env.writeConfig("[http]\nlisten = \"127.0.0.1:0\"\n");
+    auto& d = env.startDaemon();
+    const std::string base = "http://" + PluginEnv::statusAddress(d);
+    std::vector<std::string> ids;
+    for (int i = 0; i < 30; ++i) {
+        ids.push_back(env.createRequest("carol", "editor"));
+    }
+    for (const auto& id : ids) {
+        BOOST_REQUIRE(env.waitForRecorded(id, 1));
+    }
+    BOOST_REQUIRE(eventually([&] { return occurrences(d.stderrText(), "caught up") >= 1; }, 10s));
+    std::this_thread::sleep_for(500ms);  // the last records' claims released
+    const size_t catchUps = occurrences(d.stderrText(), "caught up");
+    const auto before = authCalls(base);
+    env.auth().tctlOk({"fake", "close-watchers", "--unavailable"});
+    BOOST_REQUIRE(eventually([&] { return occurrences(d.stderrText(), "caught up") > catchUps; }, 20s));
+    std::this_thread::sleep_for(500ms);
+    const auto after = authCalls(base);
+    double total = 0;
+    for (const auto& [call, n] : after) {
+        total += n - (before.count(call) ? before.at(call) : 0);
+    }
+    BOOST_TEST(total <= 5, "Auth calls for one reconnect: " << total);
+    BOOST_TEST(after.at("update_plugin_data") == before.at("update_plugin_data"));
+    BOOST_TEST(after.at("get_plugin_data") == before.at("get_plugin_data"));
+    BOOST_TEST(env.cards().size() == ids.size());
+}
+
+// Watching Teleport never waits for Microsoft: while Graph cannot even find the Teams app, the
+// daemon watches, records each new request's recipients at once, and delivers when Graph
+// answers; a request that expired meanwhile still gets its card, showing it expired.
+BOOST_AUTO_TEST_CASE(watching_teleport_never_waits_for_microsoft) {
+    PluginEnv env;
+    env.graph().control("POST", "/_fake/faults", R"({"route":"graph.appCatalog","status":503,"count":100000})");
+    auto& d = env.startDaemon();  // ready = watching, though Microsoft is not reached
+    auto expired = env.createRequest("carol", "editor", {"--reason", "expires while Graph is down"});
+    auto pending = env.createRequest("carol", "editor");
+    BOOST_REQUIRE(eventually([&] { return env.pluginData(expired).find("recipients") != std::string::npos; }, 10s));
+    BOOST_REQUIRE(eventually([&] { return env.pluginData(pending).find("recipients") != std::string::npos; }, 10s));
+    env.auth().tctlOk({"request", "rm", expired});
+    std::this_thread::sleep_for(1s);
+    BOOST_TEST(env.cards().empty());
+    env.graph().control("POST", "/_fake/faults", R"({"clear":true})");
+    BOOST_TEST(env.waitForCards(expired, 1, "EXPIRED", 60s), d.stderrText());
+    BOOST_TEST(env.waitForCards(pending, 1, "PENDING", 60s));
 }
