@@ -5,15 +5,13 @@
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/SecureServerSocket.h>
-#include <Poco/ThreadPool.h>
 
 #include "common/log.h"
 #include "common/metrics.h"
+#include "plugin/guarded_http_server.h"
 #include "plugin/listen_address.h"
 
 namespace tmsteams::plugin {
@@ -59,6 +57,7 @@ public:
                 in.read(buf, sizeof buf);
                 body.append(buf, static_cast<size_t>(in.gcount()));
             }
+            GuardedHttpServer::requestRead();  // the whole activity is here: answering is not bounded by the deadline
             a = body.size() > MaxActivityBytes ? ReviewServer::Answer{413, R"({"error":"activity too large"})"}
                                                : server_.handleActivity(req.get("Authorization", ""), body);
         }
@@ -95,15 +94,15 @@ absl::StatusOr<std::unique_ptr<ReviewServer>> ReviewServer::start(const ReviewSe
                               Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
         Poco::Net::SocketAddress addr(settings.listen);
         Poco::Net::SecureServerSocket socket(addr, 64, tls);
-        auto params = new Poco::Net::HTTPServerParams;
-        params->setMaxThreads(8);
-        params->setMaxQueued(64);
-        params->setKeepAlive(true);
-        params->setTimeout(Poco::Timespan(10, 0));  // a slow client cannot hold a worker for long
         std::unique_ptr<ReviewServer> s(new ReviewServer(auth, reviews, clock, settings.tenantId));
-        s->pool_ = std::make_unique<Poco::ThreadPool>(2, 8);
-        s->server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*s), *s->pool_, socket, params);
-        s->server_->start();
+        // Teams sends from many addresses; one client may hold at most 56 of the 64 connections,
+        // and each must deliver its TLS handshake and whole activity within 10 s.
+        GuardedHttpSettings limits;
+        limits.maxConnections = 64;
+        limits.maxPerClient = 56;
+        limits.requestDeadline = std::chrono::seconds(10);
+        limits.keepAlive = true;
+        s->server_ = std::make_unique<GuardedHttpServer>(socket, new Factory(*s), limits);
         s->address_ = listenAddress(addr, socket.address().port());
         return s;
     } catch (const Poco::Exception& e) {
@@ -116,12 +115,7 @@ ReviewServer::ReviewServer(msapi::BotAuthenticator& auth, ReviewHandler& reviews
                            std::string tenantId)
     : auth_(auth), reviews_(reviews), clock_(clock), tenantId_(std::move(tenantId)) {}
 
-ReviewServer::~ReviewServer() {
-    if (server_) {
-        server_->stopAll(true);
-        pool_->joinAll();  // handlers use the App's objects: none may outlive this
-    }
-}
+ReviewServer::~ReviewServer() = default;  // the server stops first: handlers use the App's objects
 
 bool ReviewServer::firstTime(const std::string& activityId) {
     const auto now = clock_.steadyNow();

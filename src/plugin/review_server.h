@@ -15,14 +15,9 @@
 #include "msapi/bot_auth.h"
 #include "plugin/review_handler.h"
 
-namespace Poco {
-class ThreadPool;
-}
-namespace Poco::Net {
-class HTTPServer;
-}
-
 namespace tmsteams::plugin {
+
+class GuardedHttpServer;
 
 struct ReviewServerSettings {
     std::string listen;
@@ -57,11 +52,10 @@ private:
     ReviewHandler& reviews_;
     common::Clock& clock_;
     std::string tenantId_;
-    std::unique_ptr<Poco::ThreadPool> pool_;  // ours, so shutdown can wait for requests in flight
-    std::unique_ptr<Poco::Net::HTTPServer> server_;
     std::string address_;
     std::mutex seenMu_;  // guards seen_
     std::map<std::string, std::chrono::steady_clock::time_point> seen_;
+    std::unique_ptr<GuardedHttpServer> server_;  // last: destroyed (and its handlers finished) first
 };
 
 }  // namespace tmsteams::plugin

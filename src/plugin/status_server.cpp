@@ -11,6 +11,7 @@
 #include <Poco/Net/ServerSocket.h>
 
 #include "common/metrics.h"
+#include "plugin/guarded_http_server.h"
 #include "plugin/listen_address.h"
 
 namespace tmsteams::plugin {
@@ -23,6 +24,7 @@ public:
 
     // Poco::Net::HTTPRequestHandler
     void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
+        GuardedHttpServer::requestRead();  // a GET has no body
         std::string path = req.getURI().substr(0, req.getURI().find('?'));
         std::string body;
         auto status = Poco::Net::HTTPResponse::HTTP_OK;
@@ -75,12 +77,14 @@ absl::StatusOr<std::unique_ptr<StatusServer>> StatusServer::start(const std::str
     try {
         Poco::Net::SocketAddress addr(listen);
         Poco::Net::ServerSocket socket(addr, 16);
-        auto params = new Poco::Net::HTTPServerParams;
-        params->setMaxThreads(4);
-        params->setKeepAlive(false);
         std::unique_ptr<StatusServer> s(new StatusServer);
-        s->server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(std::move(check)), socket, params);
-        s->server_->start();
+        // Probes and scrapes are small: 16 connections, 12 from one address, 5 s for a request,
+        // so idle connections never keep /healthz from answering.
+        GuardedHttpSettings limits;
+        limits.maxConnections = 16;
+        limits.maxPerClient = 12;
+        limits.requestDeadline = std::chrono::seconds(5);
+        s->server_ = std::make_unique<GuardedHttpServer>(socket, new Factory(std::move(check)), limits);
         s->address_ = listenAddress(addr, socket.address().port());
         return s;
     } catch (const Poco::Exception& e) {
@@ -88,10 +92,6 @@ absl::StatusOr<std::unique_ptr<StatusServer>> StatusServer::start(const std::str
     }
 }
 
-StatusServer::~StatusServer() {
-    if (server_) {
-        server_->stopAll(true);
-    }
-}
+StatusServer::~StatusServer() = default;
 
 }  // namespace tmsteams::plugin

@@ -9,11 +9,9 @@
 
 #include <absl/status/statusor.h>
 
-namespace Poco::Net {
-class HTTPServer;
-}
-
 namespace tmsteams::plugin {
+
+class GuardedHttpServer;
 
 class StatusServer {
 public:
@@ -28,7 +26,7 @@ public:
 
 private:
     StatusServer() = default;
-    std::unique_ptr<Poco::Net::HTTPServer> server_;
+    std::unique_ptr<GuardedHttpServer> server_;
     std::string address_;
 };
 

@@ -8,8 +8,15 @@
 
 #include <Poco/JSON/Parser.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <regex>
+#include <thread>
 
 #include "support/http_client.h"
 #include "support/plugin_env.h"
@@ -268,4 +275,93 @@ BOOST_AUTO_TEST_CASE(validate_tells_whether_the_cluster_takes_reviews_from_teams
         BOOST_TEST(v.out.find("cannot submit reviews on behalf of") != std::string::npos, v.out);
         BOOST_TEST(v.out.find("turn [review] off") != std::string::npos, v.out);
     }
+}
+
+namespace {
+
+// A TCP connection to "host:port" on loopback; -1 on failure.
+int connectTo(const std::string& hostPort) {
+    const auto colon = hostPort.rfind(':');
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(std::stoi(hostPort.substr(colon + 1))));
+    ::inet_pton(AF_INET, hostPort.substr(0, colon).c_str(), &a.sin_addr);
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+// True when the server closed the connection (reads EOF or a reset) within `limit`.
+bool closedByServer(int fd, std::chrono::milliseconds limit) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(limit.count())) <= 0) {
+        return false;
+    }
+    char buf[4096];
+    for (;;) {
+        auto n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN)) {
+            return true;
+        }
+        if (n < 0) {
+            return false;
+        }
+    }
+}
+
+}  // namespace
+
+// Slow or idle clients cannot take the endpoints over: while 50 connections trickle a TLS
+// handshake one byte at a time, a reviewer's click is answered at once, /healthz answers while
+// idle connections sit on the status endpoint, and every slow connection is cut at its deadline.
+BOOST_AUTO_TEST_CASE(slow_clients_never_hold_up_a_click_or_the_health_check) {
+    ReviewEnv r;
+    const std::string botAddr = r.endpoint.substr(8, r.endpoint.find('/', 8) - 8);
+    const std::string statusAddr = PluginEnv::statusAddress(r.env.daemon());
+    auto id = r.env.createRequest("carol", "editor");
+    BOOST_REQUIRE(r.env.waitForCards(id, 1, "PENDING"));
+
+    std::vector<int> slow;
+    for (int i = 0; i < 50; ++i) {
+        int fd = connectTo(botAddr);
+        BOOST_REQUIRE(fd >= 0);
+        const char first = 0x16;  // a TLS handshake record begins, and never goes on
+        BOOST_REQUIRE(::send(fd, &first, 1, MSG_NOSIGNAL) == 1);
+        slow.push_back(fd);
+    }
+    std::vector<int> idle;
+    for (int i = 0; i < 10; ++i) {
+        int fd = connectTo(statusAddr);
+        BOOST_REQUIRE(fd >= 0);
+        idle.push_back(fd);
+    }
+    std::this_thread::sleep_for(1s);
+
+    const auto health = std::chrono::steady_clock::now();
+    BOOST_TEST(httpGet("http://" + statusAddr + "/healthz").status == 200);
+    const auto healthTook = std::chrono::steady_clock::now() - health;
+    BOOST_TEST(healthTook < 2s, "/healthz took " << std::chrono::duration_cast<std::chrono::milliseconds>(healthTook).count() << " ms");
+
+    const auto click = std::chrono::steady_clock::now();
+    auto done = r.act(dir::Bob, "approve", id);
+    const auto clickTook = std::chrono::steady_clock::now() - click;
+    BOOST_TEST(done.status == 200);
+    BOOST_TEST(clickTook < 5s, "the click took " << std::chrono::duration_cast<std::chrono::milliseconds>(clickTook).count() << " ms");
+
+    // Each slow connection is cut 10 s after it opened (status: 5 s); allow for scheduling.
+    size_t cut = 0;
+    for (int fd : slow) {
+        cut += closedByServer(fd, 15s) ? 1 : 0;
+        ::close(fd);
+    }
+    BOOST_TEST(cut == slow.size());
+    size_t idleCut = 0;
+    for (int fd : idle) {
+        idleCut += closedByServer(fd, 10s) ? 1 : 0;
+        ::close(fd);
+    }
+    BOOST_TEST(idleCut == idle.size());
 }
