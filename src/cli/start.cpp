@@ -1,6 +1,7 @@
 // teleport-msteams start: the daemon.
 #include <signal.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <iostream>
 #include <thread>
@@ -48,15 +49,23 @@ int runStart(const std::vector<std::string>& args) {
     sigaddset(&sigs, SIGTERM);
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGHUP);
+    sigaddset(&sigs, SIGUSR1);  // ours: tells the signal thread the daemon has stopped
     pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
     plugin::App app(std::move(*config));
-    std::thread signals([&app, sigs] {
+    std::atomic<bool> stopped{false};
+    std::thread signals([&app, &stopped, sigs] {
         bool stopping = false;
         for (;;) {
             int sig = 0;
             sigwait(&sigs, &sig);
+            if (sig == SIGUSR1) {
+                if (stopped) {
+                    return;
+                }
+                continue;  // not ours
+            }
             if (sig == SIGHUP) {
                 common::logInfo("SIGHUP: reloading the configuration");
                 app.requestReload();
@@ -71,8 +80,11 @@ int runStart(const std::vector<std::string>& args) {
             app.requestStop();
         }
     });
-    signals.detach();
-    return app.run();
+    const int rc = app.run();
+    stopped = true;
+    pthread_kill(signals.native_handle(), SIGUSR1);
+    signals.join();  // owned and joined: nothing touches `app` after it is gone
+    return rc;
 }
 
 }  // namespace tmsteams::cli

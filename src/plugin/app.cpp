@@ -15,9 +15,11 @@
 #include "common/sd_notify.h"
 #include "common/time_format.h"
 #include "plugin/catch_up.h"
+#include "plugin/fan_out.h"
 #include "plugin/keyed_executor.h"
 #include "plugin/ms_api_stack.h"
 #include "plugin/request_handler.h"
+#include "plugin/retry_queue.h"
 #include "plugin/review_server.h"
 #include "plugin/status_server.h"
 #include "teams/teams_messenger.h"
@@ -61,53 +63,6 @@ void applyLogSettings(const LogConfig& l) {
     log.setFormat(l.format == "json" ? common::LogFormat::Json : common::LogFormat::Text);
 }
 
-// Calls `fire(id)` after a delay.
-class RetryTimer {
-public:
-    explicit RetryTimer(std::function<void(const std::string&)> fire)
-        : fire_(std::move(fire)), thread_([this](std::stop_token st) { loop(st); }) {}
-    ~RetryTimer() {
-        thread_.request_stop();
-        cv_.notify_all();
-    }
-    void schedule(const std::string& id, std::chrono::milliseconds delay) {
-        {
-            std::lock_guard lock(mu_);
-            due_.emplace(std::chrono::steady_clock::now() + delay, id);
-        }
-        cv_.notify_all();
-    }
-
-private:
-    void loop(std::stop_token st) {
-        std::unique_lock lock(mu_);
-        while (!st.stop_requested()) {
-            if (due_.empty()) {
-                cv_.wait(lock, st, [&] { return !due_.empty(); });
-                continue;
-            }
-            auto next = due_.begin()->first;
-            if (cv_.wait_until(lock, st, next, [&] { return !due_.empty() && due_.begin()->first < next; })) {
-                continue;  // an earlier one arrived
-            }
-            auto now = std::chrono::steady_clock::now();
-            while (!due_.empty() && due_.begin()->first <= now) {
-                std::string id = due_.begin()->second;
-                due_.erase(due_.begin());
-                lock.unlock();
-                fire_(id);
-                lock.lock();
-            }
-        }
-    }
-
-    std::function<void(const std::string&)> fire_;
-    std::mutex mu_;  // guards due_
-    std::condition_variable_any cv_;
-    std::multimap<std::chrono::steady_clock::time_point, std::string> due_;
-    std::jthread thread_;
-};
-
 }  // namespace
 
 bool versionAtLeast(const std::string& version, int major, int minor, int patch) {
@@ -150,7 +105,8 @@ struct App::Impl {
     std::unique_ptr<MsApiStack> ms;
     std::unique_ptr<teams::TeamsMessenger> messenger;
     std::unique_ptr<KeyedExecutor> executor;
-    std::unique_ptr<RetryTimer> retries;
+    std::unique_ptr<FanOut> fanOut;
+    std::unique_ptr<RetryQueue> retries;
     std::unique_ptr<RequestHandler> handler;
     std::unique_ptr<StatusServer> status;
     std::string pluginUser;  // our Teleport user (certificate CN)
@@ -188,7 +144,8 @@ struct App::Impl {
     void catchUpOnce();
     void scanReminders();
     int startReviewEndpoint();
-    void retryIfTransient(const std::string& id, const absl::Status& s);
+    // Logs what handling came to and hands it to the retry queue, the one owner of retries.
+    void settle(const std::string& id, const Outcome& outcome, const char* what);
     int watchLoop();
     void cancelStream();
     void maintain(std::stop_token st);
@@ -363,7 +320,7 @@ void App::Impl::registerMetrics() {
     m.gauge("teleport_msteams_card_failures_total", "Card posts and updates that failed (they are retried).",
             [h] { return double(h->stats().cardFailures.load()); }, {}, "counter");
     m.gauge("teleport_msteams_plugin_data_conflicts_total", "Plugin-data compare-and-swap conflicts (retried).",
-            [h] { return double(h->stats().casConflicts.load()); }, {}, "counter");
+            [h] { return double(h->casConflicts()); }, {}, "counter");
     auto* msg = messenger.get();
     m.gauge("teleport_msteams_recipients_cached", "Recipients whose Teams conversation is known.",
             [msg] { return double(msg->cachedRecipients()); });
@@ -431,20 +388,12 @@ void App::Impl::preload() {
     common::logInfo("recipients preloaded", {{"count", std::to_string(messenger->cachedRecipients())}});
 }
 
-// Teleport unreachable, a deadline, a conflict storm: worth another try (the watch may never
-// repeat this event). A request we cannot understand, a refusal or a shutdown is not.
-void App::Impl::retryIfTransient(const std::string& id, const absl::Status& s) {
-    switch (s.code()) {
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kCancelled:
-    case absl::StatusCode::kPermissionDenied:  // RBAC: logged; fixing the role and a restart retries
-    case absl::StatusCode::kUnimplemented:
-    case absl::StatusCode::kNotFound:  // the request is gone; its DELETE is handled on its own
-        return;
-    default:
-        if (!stop.stop_requested()) {
-            handler->retryLater(id);
-        }
+void App::Impl::settle(const std::string& id, const Outcome& outcome, const char* what) {
+    if (!outcome.ok()) {
+        common::logError(what, {{"request", id}, {"error", std::string(outcome.status().message())}});
+    }
+    if (!stop.stop_requested()) {
+        retries->take(id, outcome);
     }
 }
 
@@ -462,25 +411,14 @@ void App::Impl::dispatch(const proto::Event& ev) {
         auto req = ev.accessrequest();
         const std::string id = req.metadata().name();
         seen(types::RequestState_Name(req.spec().state())).inc();
-        executor->submit(id, [this, req, id, st] {
-            if (auto s = handler->onRequest(req, st); !s.ok()) {
-                common::logError("cannot handle access request", {{"request", id}, {"error", std::string(s.message())}});
-                retryIfTransient(id, s);
-            }
-        });
+        executor->submit(id, [this, req, id, st] { settle(id, handler->onRequest(req, st), "cannot handle access request"); });
     } else if (ev.type() == proto::DELETE && ev.has_resourceheader()) {
         if (ev.resourceheader().kind() != "access_request") {
             return;
         }
         const std::string id = ev.resourceheader().metadata().name();
         seen("DELETED").inc();
-        executor->submit(id, [this, id, st] {
-            if (auto s = handler->onDeleted(id, st); !s.ok()) {
-                common::logError("cannot handle deleted access request", {{"request", id},
-                                                                        {"error", std::string(s.message())}});
-                retryIfTransient(id, s);
-            }
-        });
+        executor->submit(id, [this, id, st] { settle(id, handler->onDeleted(id, st), "cannot handle deleted access request"); });
     } else if (ev.type() != proto::INIT) {
         common::logWarn("ignoring unexpected watch event", {{"type", proto::Operation_Name(ev.type())}});
     }
@@ -499,11 +437,7 @@ void App::Impl::scanReminders() {
             continue;
         }
         const std::string id = r.metadata().name();
-        executor->submit(id, [this, r, id, st] {
-            if (auto s = handler->remind(r, st); !s.ok()) {
-                common::logWarn("cannot send a reminder", {{"request", id}, {"error", std::string(s.message())}});
-            }
-        });
+        executor->submit(id, [this, r, id, st] { settle(id, handler->remind(r, st), "cannot send a reminder"); });
     }
 }
 
@@ -855,14 +789,10 @@ int App::run() {
     d.setUpMicrosoft();
     d.messenger = std::make_unique<teams::TeamsMessenger>(*d.ms->graph, *d.ms->bot, "");
     d.executor = std::make_unique<KeyedExecutor>(16);
-    d.retries = std::make_unique<RetryTimer>([&d](const std::string& id) {
+    d.fanOut = std::make_unique<FanOut>(32);
+    d.retries = std::make_unique<RetryQueue>([&d](const std::string& id) {
         auto st = d.stop.get_token();
-        d.executor->submit(id, [&d, id, st] {
-            if (auto s = d.handler->redeliver(id, st); !s.ok()) {
-                common::logWarn("redelivery failed", {{"request", id}, {"error", std::string(s.message())}});
-                d.retryIfTransient(id, s);
-            }
-        });
+        d.executor->submit(id, [&d, id, st] { d.settle(id, d.handler->redeliver(id, st), "redelivery failed"); });
     });
     HandlerSettings hs;
     hs.instanceId = hostInstanceId();
@@ -878,10 +808,7 @@ int App::run() {
     hs.remindRepeat = d.config.reminders.repeat;
     hs.remindMax = d.config.reminders.max;
     hs.escalateTo = d.config.reminders.escalateTo;
-    d.handler = std::make_unique<RequestHandler>(*d.auth, *d.messenger, d.clock, hs,
-                                                 [&d](const std::string& id, std::chrono::milliseconds delay) {
-                                                     d.retries->schedule(id, delay);
-                                                 });
+    d.handler = std::make_unique<RequestHandler>(*d.auth, *d.messenger, d.clock, *d.fanOut, hs);
     d.registerMetrics();
     if (!d.config.http.listen.empty()) {
         auto status = StatusServer::start(d.config.http.listen, [&d] { return d.readinessProblems(); });
@@ -899,6 +826,7 @@ int App::run() {
     d.microsoftStartup = std::jthread([&d](std::stop_token st) { d.reachMicrosoft(st); });
     d.maintenance = std::jthread([&d](std::stop_token st) { d.maintain(st); });
     int rc = d.watchLoop();
+    d.stop.request_stop();  // also after a fatal error: nothing is retried from here on
     common::logInfo("stopping: finishing work in flight", {{"in_flight", std::to_string(d.executor->inFlight())}});
     d.maintenance.request_stop();
     if (d.maintenance.joinable()) {
@@ -918,6 +846,7 @@ int App::run() {
     d.status.reset();
     d.retries.reset();
     d.executor.reset();
+    d.fanOut.reset();
     common::logInfo("stopped");
     return rc != 0 ? rc : d.exitCode.load();
 }

@@ -24,11 +24,11 @@ KeyedExecutor::~KeyedExecutor() {
     }
 }
 
-void KeyedExecutor::submit(const std::string& key, std::function<void()> task) {
+bool KeyedExecutor::submit(const std::string& key, std::function<void()> task) {
     {
         std::lock_guard lock(mu_);
-        if (stopping_) {
-            return;
+        if (stopping_ || draining_) {
+            return false;
         }
         auto& q = queues_[key];
         q.push_back(std::move(task));
@@ -38,6 +38,7 @@ void KeyedExecutor::submit(const std::string& key, std::function<void()> task) {
         }
     }
     cv_.notify_one();
+    return true;
 }
 
 void KeyedExecutor::worker() {
@@ -85,6 +86,7 @@ void KeyedExecutor::worker() {
 
 bool KeyedExecutor::drain(std::chrono::milliseconds limit) {
     std::unique_lock lock(mu_);
+    draining_ = true;  // what is queued still runs; nothing new is taken
     return idle_.wait_for(lock, limit, [&] { return pending_ == 0; });
 }
 

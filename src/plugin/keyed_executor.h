@@ -19,7 +19,8 @@ public:
     explicit KeyedExecutor(size_t threads);
     ~KeyedExecutor();
 
-    void submit(const std::string& key, std::function<void()> task);
+    // False (and the task dropped) once draining or stopping.
+    bool submit(const std::string& key, std::function<void()> task);
     // Stops taking tasks and waits up to `limit` for running and queued ones; returns whether
     // everything finished.
     bool drain(std::chrono::milliseconds limit);
@@ -36,6 +37,7 @@ private:
     std::map<std::string, bool> running_;
     size_t pending_ = 0;
     bool stopping_ = false;
+    bool draining_ = false;
     std::vector<std::thread> threads_;
 };
 

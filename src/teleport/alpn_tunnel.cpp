@@ -6,6 +6,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -25,18 +26,45 @@ namespace {
 
 using SslCtx = std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)>;
 
+// The pump thread of one tunnel, stopped and joined when the tunnel goes.
+struct Tunnel {
+    int stopFd = -1;
+    std::thread thread;
+    ~Tunnel() {
+        if (stopFd >= 0) {
+            const uint64_t one = 1;
+            (void)!::write(stopFd, &one, sizeof one);
+        }
+        if (thread.joinable()) {
+            thread.join();
+        }
+        if (stopFd >= 0) {
+            ::close(stopFd);
+        }
+    }
+};
+
+// A channel and the tunnel under it; the channel is released first.
+struct TunnelledChannel {
+    Tunnel tunnel;
+    std::shared_ptr<grpc::Channel> channel;
+};
+
 // Copies between the TLS session with Auth and grpc++'s end of the socketpair until either side
-// closes; owns both.
-void pump(std::unique_ptr<Transport> transport, SslPtr ssl, int local) {
+// closes or `stopFd` (an eventfd) is signalled; owns the session and `local`.
+void pump(std::unique_ptr<Transport> transport, SslPtr ssl, int local, int stopFd) {
     char buf[16384];
     for (;;) {
         if (SSL_pending(ssl.get()) == 0 && !transport->hasBuffered()) {
-            pollfd fds[2] = {{transport->fd(), POLLIN, 0}, {local, POLLIN, 0}};
-            if (::poll(fds, 2, -1) < 0) {
+            pollfd fds[3] = {{transport->fd(), POLLIN, 0}, {local, POLLIN, 0}, {stopFd, POLLIN, 0}};
+            if (::poll(fds, 3, -1) < 0) {
                 if (errno == EINTR) {
                     continue;
                 }
                 break;
+            }
+            if (fds[2].revents) {
+                break;  // the channel this tunnel carries is gone
             }
             if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
                 ssize_t n = ::read(local, buf, sizeof buf);
@@ -195,11 +223,20 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> dialAuthThroughProxy(const std::s
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
         return absl::InternalError("socketpair failed");
     }
-    // The pump ends when either side closes; grpc++ closes its end when the channel goes.
-    std::thread(pump, std::move(*transport), std::move(ssl), pair[1]).detach();
+    // The tunnel lives exactly as long as the channel it carries: the channel handed out shares
+    // ownership of both, and dropping the last reference stops the pump and joins it.
+    auto carried = std::make_shared<TunnelledChannel>();
+    carried->tunnel.stopFd = ::eventfd(0, EFD_CLOEXEC);
+    if (carried->tunnel.stopFd < 0) {
+        ::close(pair[0]);
+        ::close(pair[1]);
+        return absl::InternalError("eventfd failed");
+    }
+    carried->tunnel.thread = std::thread(pump, std::move(*transport), std::move(ssl), pair[1], carried->tunnel.stopFd);
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
-    return grpc::CreateCustomInsecureChannelFromFd("teleport-auth-via-proxy", pair[0], args);
+    carried->channel = grpc::CreateCustomInsecureChannelFromFd("teleport-auth-via-proxy", pair[0], args);
+    return std::shared_ptr<grpc::Channel>(carried, carried->channel.get());
 }
 
 }  // namespace tmsteams::teleport

@@ -9,10 +9,13 @@
 
 #include <iostream>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
 
+#include "support/http_client.h"
 #include "support/plugin_env.h"
 
 using namespace tmsteams::testsupport;
@@ -24,6 +27,59 @@ namespace {
 struct Tracked {
     std::string finalState = "PENDING";
     std::set<std::string> conversations;  // where a card must be
+    Clock::time_point born;
+    std::optional<Clock::time_point> died;  // resolved, deleted or expired
+};
+
+// Whether some replica was watching Teleport, sampled from each running daemon's /metrics
+// (teleport_msteams_watching) every 100 ms, to tell the cause of a lost card: nobody watching
+// through the request's whole life, or a replica watching and the card still missing.
+class WatchTimeline {
+public:
+    void setDaemons(std::vector<std::string> bases) {
+        std::lock_guard lock(mu_);
+        bases_ = std::move(bases);
+    }
+    void start() {
+        thread_ = std::jthread([this](std::stop_token st) {
+            while (!st.stop_requested()) {
+                std::vector<std::string> bases;
+                {
+                    std::lock_guard lock(mu_);
+                    bases = bases_;
+                }
+                bool any = false;
+                for (const auto& b : bases) {
+                    auto r = httpGet(b + "/metrics");
+                    any = any || (r.status == 200 && r.body.find("\nteleport_msteams_watching 1") != std::string::npos);
+                }
+                {
+                    std::lock_guard lock(mu_);
+                    samples_.emplace_back(Clock::now(), any);
+                }
+                std::this_thread::sleep_for(100ms);
+            }
+        });
+    }
+    void stop() { thread_ = {}; }
+    // Seconds of [from, to] during which some replica was watching, as sampled.
+    double watchedSeconds(Clock::time_point from, Clock::time_point to) const {
+        std::lock_guard lock(mu_);
+        double s = 0;
+        for (size_t i = 0; i + 1 < samples_.size(); ++i) {
+            auto a = std::max(from, samples_[i].first), b = std::min(to, samples_[i + 1].first);
+            if (samples_[i].second && b > a) {
+                s += std::chrono::duration<double>(b - a).count();
+            }
+        }
+        return s;
+    }
+
+private:
+    mutable std::mutex mu_;  // guards bases_ and samples_
+    std::vector<std::string> bases_;
+    std::vector<std::pair<Clock::time_point, bool>> samples_;
+    std::jthread thread_;
 };
 
 struct Pending {
@@ -72,10 +128,23 @@ int main(int argc, char** argv) {
     PluginEnv::Options o;
     o.roleToRecipients = "\"*\" = [\"" + AliceMail + "\", \"" + ChannelUrl + "\"]\neditor = [\"" + BobMail + "\"]\n";
     PluginEnv env(o);
+    env.writeConfig("[http]\nlisten = \"127.0.0.1:0\"\n");
     std::vector<size_t> live = {0, 1};  // indexes of the running daemons in env
+    WatchTimeline timeline;
+    auto watchLive = [&] {
+        std::vector<std::string> bases;
+        for (size_t i : live) {
+            if (auto a = PluginEnv::statusAddress(env.daemon(i)); !a.empty()) {
+                bases.push_back("http://" + a);
+            }
+        }
+        timeline.setDaemons(bases);
+    };
     try {
         env.startDaemon();
         env.startDaemon();
+        watchLive();
+        timeline.start();
     } catch (const std::exception& e) {
         std::cout << "soak: " << e.what() << std::endl;
         return 1;
@@ -89,6 +158,7 @@ int main(int argc, char** argv) {
     std::map<std::string, Tracked> requests;
     std::vector<Pending> pending;
     int kills = 0, authRestarts = 0, faults = 0;
+    std::vector<Clock::time_point> killTimes;
     auto end = Clock::now() + duration;
     auto nextChaos = Clock::now() + 3s;
     while (Clock::now() < end) {
@@ -112,6 +182,10 @@ int main(int argc, char** argv) {
             if (r.exitCode == 0) {
                 std::string id = r.out.substr(0, r.out.find('\n'));
                 Tracked t;
+                t.born = Clock::now();
+                if (shortTtl) {
+                    t.died = t.born + MinLifetime + 10s;
+                }
                 if (editor) {
                     t.conversations.insert(conv.at(BobMail));
                 } else {
@@ -148,6 +222,7 @@ int main(int argc, char** argv) {
             }
             if (env.auth().tctl(args).exitCode == 0) {
                 requests[id].finalState = state;
+                requests[id].died = Clock::now();
                 pending.erase(pending.begin() + long(k));
             }
         }
@@ -161,6 +236,8 @@ int main(int argc, char** argv) {
                 env.daemon(live[pick]).signal(SIGKILL);
                 env.daemon(live[pick]).wait(5s);
                 ++kills;
+                killTimes.push_back(Clock::now());
+                watchLive();
                 std::this_thread::sleep_for(std::chrono::milliseconds(500 + rng() % 1500));
                 live[pick] = kills + 1;  // startDaemon appends it
                 try {
@@ -169,6 +246,7 @@ int main(int argc, char** argv) {
                     // Slow to start under injected faults: it keeps starting in the background.
                     std::cout << "soak: a restarted daemon took over 20 s to become ready" << std::endl;
                 }
+                watchLive();
             } else if (what == 1) {
                 env.auth().kill9();
                 std::this_thread::sleep_for(std::chrono::milliseconds(300 + rng() % 1000));
@@ -195,14 +273,17 @@ int main(int argc, char** argv) {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(150 + rng() % 200));
     }
+    timeline.stop();
     // Calm down and let everything converge.
     env.graph().control("POST", "/_fake/faults", R"({"clear":true})");
     std::cout << "soak: " << requests.size() << " requests, " << kills << " daemon kills, " << authRestarts
               << " Auth restarts, " << faults << " chaos events; converging" << std::endl;
     int lost = 0, stale = 0, duplicates = 0;
+    std::vector<std::string> report;  // every lost, stale and duplicated card, with its cause
     auto settle = Clock::now() + settleLimit;
     for (;;) {
         lost = stale = duplicates = 0;
+        report.clear();
         std::map<std::pair<std::string, std::string>, std::vector<std::string>> seen;  // (request, conv) -> statuses
         for (const auto& c : env.cards()) {
             auto at = c.json.find("Access Request ");
@@ -212,20 +293,39 @@ int main(int argc, char** argv) {
             seen[{c.json.substr(at + 15, 36), c.conversationId}].push_back(c.status());
         }
         for (const auto& [id, t] : requests) {
+            const auto to = t.died.value_or(end);
             for (const auto& cv : t.conversations) {
                 auto it = seen.find({id, cv});
                 if (it == seen.end()) {
-                    if (++lost <= 3 && Clock::now() > settle) {
-                        std::cout << "soak: lost " << id << " in " << cv << " (" << t.finalState << ")" << std::endl;
-                    }
+                    ++lost;
+                    const double life = std::chrono::duration<double>(to - t.born).count();
+                    const double watched = timeline.watchedSeconds(t.born, to);
+                    report.push_back("lost " + id + " in " + cv + " (" + t.finalState + ", lived " +
+                                     std::to_string(int(life)) + " s): " +
+                                     (watched <= 0 ? "no replica was watching at any moment of its life"
+                                                   : "a replica was watching for " + std::to_string(int(watched)) +
+                                                         " s of it, and the card is still missing"));
                     continue;
                 }
-                duplicates += int(it->second.size()) - 1;
-                for (const auto& s : it->second) {
-                    if (s != t.finalState) {
-                        if (++stale <= 3 && Clock::now() > settle) {
-                            std::cout << "soak: stale " << id << " in " << cv << ": " << s << ", want " << t.finalState << std::endl;
+                if (it->second.size() > 1) {
+                    duplicates += int(it->second.size()) - 1;
+                    // Only a kill between a post and its record can cause one: name the kill.
+                    std::string cause = "no daemon was killed during its life";
+                    for (auto k : killTimes) {
+                        if (k >= t.born && k <= to) {
+                            cause = "a daemon was killed " +
+                                    std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(k - t.born).count()) +
+                                    " ms after the request was created";
+                            break;
                         }
+                    }
+                    report.push_back("duplicate " + id + " in " + cv + " (" + std::to_string(it->second.size()) +
+                                     " cards): " + cause);
+                }
+                for (const auto& st : it->second) {
+                    if (st != t.finalState) {
+                        ++stale;
+                        report.push_back("stale " + id + " in " + cv + ": " + st + ", want " + t.finalState);
                     }
                 }
             }
@@ -234,6 +334,9 @@ int main(int argc, char** argv) {
             break;
         }
         std::this_thread::sleep_for(2s);
+    }
+    for (const auto& line : report) {
+        std::cout << "soak: " << line << std::endl;
     }
     std::cout << "soak: lost " << lost << ", stale " << stale << ", duplicates " << duplicates << " (kills "
               << kills << ")" << std::endl;

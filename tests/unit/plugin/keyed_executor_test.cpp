@@ -65,3 +65,15 @@ BOOST_AUTO_TEST_CASE(a_throwing_task_does_not_stop_the_queue) {
     BOOST_REQUIRE(ex.drain(5s));
     BOOST_TEST(ran.load());
 }
+
+BOOST_AUTO_TEST_CASE(draining_finishes_what_is_queued_and_takes_nothing_new) {
+    KeyedExecutor ex(1);
+    std::atomic<int> ran{0};
+    BOOST_TEST(ex.submit("k", [&] { std::this_thread::sleep_for(50ms); ++ran; }));
+    BOOST_TEST(ex.submit("k", [&] { ++ran; }));
+    BOOST_REQUIRE(ex.drain(5s));
+    BOOST_TEST(ran.load() == 2);
+    BOOST_TEST(!ex.submit("k", [&] { ++ran; }));
+    std::this_thread::sleep_for(50ms);
+    BOOST_TEST(ran.load() == 2);
+}

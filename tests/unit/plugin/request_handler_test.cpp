@@ -8,6 +8,7 @@
 #include "mocks/mock_messenger.h"
 #include "mocks/store_auth_client.h"
 #include "plugin/request_handler.h"
+#include "plugin/retry_queue.h"
 
 using namespace tmsteams;
 using namespace tmsteams::testing;
@@ -29,8 +30,20 @@ struct Fixture {
         s.roleToRecipients = {{"*", {"alice@x.example"}}, {"editor", {"bob@x.example", "https://teams.microsoft.com/l/channel/19%3aabc%40thread.tacv2/Ops?groupId=g&tenantId=t"}}};
         return s;
     }();
-    plugin::RequestHandler handler{auth, messenger, clock, settings,
-                                   [this](const std::string& id, std::chrono::milliseconds d) { retries.emplace_back(id, d); }};
+    plugin::FanOut fanOut{4};
+    plugin::RequestHandler handler{auth, messenger, clock, fanOut, settings};
+    plugin::RetryPolicy policy;  // as the daemon's retry queue decides, without its timer
+
+    // Each call's Outcome goes where the daemon sends it: the retry queue (recorded here).
+    plugin::Outcome settle(const std::string& id, plugin::Outcome o) {
+        if (auto delay = policy.next(id, o)) {
+            retries.emplace_back(id, *delay);
+        }
+        return o;
+    }
+    plugin::Outcome onRequest(const types::AccessRequestV3& r) { return settle(r.metadata().name(), handler.onRequest(r)); }
+    plugin::Outcome onDeleted(const std::string& id) { return settle(id, handler.onDeleted(id)); }
+    plugin::Outcome redeliver(const std::string& id) { return settle(id, handler.redeliver(id)); }
 
     plugin::PluginData data(const std::string& id) {
         auto raw = auth.getPluginData(id);
@@ -71,7 +84,7 @@ BOOST_FIXTURE_TEST_CASE(new_request_posts_once_per_recipient_and_records_each_ca
     const auto id = r.metadata().name();
     REQUIRE_CALL(messenger, post("bob@x.example", _, _, _)).WITH(hasStatus(_2, "PENDING")).RETURN(std::string("m-bob"));
     REQUIRE_CALL(messenger, post(settings.roleToRecipients["editor"][1], _, _, _)).RETURN(std::string("m-chan"));
-    BOOST_TEST(handler.onRequest(r).ok());
+    BOOST_TEST(onRequest(r).ok());
     auto d = data(id);
     BOOST_TEST(d.user == "carol");
     BOOST_TEST(d.messages.size() == 2u);
@@ -79,7 +92,7 @@ BOOST_FIXTURE_TEST_CASE(new_request_posts_once_per_recipient_and_records_each_ca
     BOOST_TEST(d.hasRecipients);
     // The same event again (a replay, a catch-up) posts nothing.
     FORBID_CALL(messenger, post(_, _, _, _));
-    BOOST_TEST(handler.onRequest(r).ok());
+    BOOST_TEST(onRequest(r).ok());
     BOOST_TEST(data(id).messages.size() == 2u);
 }
 
@@ -88,17 +101,17 @@ BOOST_FIXTURE_TEST_CASE(reviews_update_every_card_once_then_resolution_once, Fix
     const auto id = r.metadata().name();
     {
         REQUIRE_CALL(messenger, post("alice@x.example", _, _, _)).RETURN(std::string("m1"));
-        BOOST_TEST(handler.onRequest(r).ok());
+        BOOST_TEST(onRequest(r).ok());
     }
     auto reviewed = auth.review(id, "bob", types::APPROVED);
     {
         REQUIRE_CALL(messenger, update("alice@x.example", "m1", _, _, _)).WITH(hasStatus(_3, "APPROVED")).RETURN(absl::OkStatus());
-        BOOST_TEST(handler.onRequest(reviewed).ok());
+        BOOST_TEST(onRequest(reviewed).ok());
     }
     BOOST_TEST(data(id).resolution == "APPROVED");
     FORBID_CALL(messenger, update(_, _, _, _, _));
-    BOOST_TEST(handler.onRequest(reviewed).ok());  // replayed: already shown
-    BOOST_TEST(handler.onDeleted(id).ok());        // resolved requests do not turn EXPIRED
+    BOOST_TEST(onRequest(reviewed).ok());  // replayed: already shown
+    BOOST_TEST(onDeleted(id).ok());        // resolved requests do not turn EXPIRED
 }
 
 BOOST_FIXTURE_TEST_CASE(deletion_marks_cards_expired_from_plugin_data, Fixture) {
@@ -106,12 +119,12 @@ BOOST_FIXTURE_TEST_CASE(deletion_marks_cards_expired_from_plugin_data, Fixture) 
     const auto id = r.metadata().name();
     {
         REQUIRE_CALL(messenger, post(_, _, _, _)).RETURN(std::string("m1"));
-        BOOST_TEST(handler.onRequest(r).ok());
+        BOOST_TEST(onRequest(r).ok());
     }
     BOOST_TEST(auth.store.remove(id).ok());
     REQUIRE_CALL(messenger, update("alice@x.example", "m1", _, _, _))
         .WITH(hasStatus(_3, "EXPIRED") && _3.find("because") != std::string::npos).RETURN(absl::OkStatus());
-    BOOST_TEST(handler.onDeleted(id).ok());
+    BOOST_TEST(onDeleted(id).ok());
     BOOST_TEST(data(id).resolution == "EXPIRED");
 }
 
@@ -121,13 +134,13 @@ BOOST_FIXTURE_TEST_CASE(a_failed_recipient_is_retried_later_without_reposting_th
     {
         REQUIRE_CALL(messenger, post("bob@x.example", _, _, _)).RETURN(absl::UnavailableError("bot down"));
         REQUIRE_CALL(messenger, post(settings.roleToRecipients["editor"][1], _, _, _)).RETURN(std::string("m-chan"));
-        BOOST_TEST(handler.onRequest(r).ok());
+        BOOST_TEST(onRequest(r).ok());
     }
     BOOST_REQUIRE(retries.size() == 1u);
     BOOST_TEST(retries[0].first == id);
     BOOST_TEST(retries[0].second.count() == 5000);
     REQUIRE_CALL(messenger, post("bob@x.example", _, _, _)).RETURN(std::string("m-bob"));
-    BOOST_TEST(handler.redeliver(id).ok());
+    BOOST_TEST(redeliver(id).ok());
     BOOST_TEST(data(id).messages.size() == 2u);
 }
 
@@ -140,7 +153,7 @@ BOOST_FIXTURE_TEST_CASE(a_card_posted_while_teleport_is_down_is_recorded_later_a
         REQUIRE_CALL(messenger, post("alice@x.example", _, _, _))
             .SIDE_EFFECT(auth.failUpdates = 1000)
             .RETURN(std::string("m1"));
-        (void)handler.onRequest(r);
+        (void)onRequest(r);
     }
     BOOST_TEST(data(id).messages.empty());
     BOOST_REQUIRE(!retries.empty());
@@ -149,7 +162,7 @@ BOOST_FIXTURE_TEST_CASE(a_card_posted_while_teleport_is_down_is_recorded_later_a
     BOOST_TEST(auth.store.remove(id).ok());
     REQUIRE_CALL(messenger, update("alice@x.example", "m1", _, _, _))
         .WITH(hasStatus(_3, "EXPIRED")).RETURN(absl::OkStatus());
-    BOOST_TEST(handler.redeliver(id).ok());
+    BOOST_TEST(redeliver(id).ok());
     BOOST_TEST(data(id).messages.size() == 1u);
     BOOST_TEST(data(id).resolution == "EXPIRED");
 }
@@ -159,19 +172,19 @@ BOOST_FIXTURE_TEST_CASE(a_failed_update_of_a_gone_request_is_retried, Fixture) {
     const auto id = r.metadata().name();
     {
         REQUIRE_CALL(messenger, post(_, _, _, _)).RETURN(std::string("m1"));
-        BOOST_TEST(handler.onRequest(r).ok());
+        BOOST_TEST(onRequest(r).ok());
     }
     BOOST_TEST(auth.store.remove(id).ok());
     {
         REQUIRE_CALL(messenger, update("alice@x.example", "m1", _, _, _)).RETURN(absl::UnavailableError("503"));
-        BOOST_TEST(!handler.onDeleted(id).ok());
+        BOOST_TEST(!onDeleted(id).ok());
     }
     BOOST_REQUIRE(retries.size() == 1u);  // one, though both the update and the caller ask
     BOOST_TEST(data(id).updating.starts_with("me "));  // unfinished, so nobody mistakes it for done
     // Already marked EXPIRED: the redelivery still brings the card up to date.
     REQUIRE_CALL(messenger, update("alice@x.example", "m1", _, _, _))
         .WITH(hasStatus(_3, "EXPIRED")).RETURN(absl::OkStatus());
-    BOOST_TEST(handler.redeliver(id).ok());
+    BOOST_TEST(redeliver(id).ok());
     BOOST_TEST(data(id).updating.empty());
 }
 
@@ -183,7 +196,7 @@ BOOST_FIXTURE_TEST_CASE(cards_a_dead_replica_left_unfinished_are_finished_after_
     const auto id = r.metadata().name();
     {
         REQUIRE_CALL(messenger, post(_, _, _, _)).RETURN(std::string("m1"));
-        BOOST_TEST(handler.onRequest(r).ok());
+        BOOST_TEST(onRequest(r).ok());
     }
     auto approved = auth.review(id, "bob", types::APPROVED);
     // What the dead replica left: the resolution recorded, its update marker still there.
@@ -194,14 +207,14 @@ BOOST_FIXTURE_TEST_CASE(cards_a_dead_replica_left_unfinished_are_finished_after_
     retries.clear();
     {
         FORBID_CALL(messenger, update(_, _, _, _, _));  // its lease is live: not ours yet
-        BOOST_TEST(handler.onRequest(approved).ok());
+        BOOST_TEST(onRequest(approved).ok());
     }
     BOOST_REQUIRE(retries.size() == 1u);
     BOOST_TEST((retries[0].second > 45s && retries[0].second <= 46s));
     clock.advance(46s);
     REQUIRE_CALL(messenger, update("alice@x.example", "m1", _, _, _))
         .WITH(hasStatus(_3, "APPROVED")).RETURN(absl::OkStatus());
-    BOOST_TEST(handler.redeliver(id).ok());
+    BOOST_TEST(redeliver(id).ok());
     BOOST_TEST(data(id).updating.empty());
 }
 
@@ -217,16 +230,16 @@ BOOST_FIXTURE_TEST_CASE(cards_a_dead_poster_never_sent_are_sent_with_the_final_s
     d.claim = othersLease(45s);
     store(id, d);
     auto approved = auth.review(id, "bob", types::APPROVED);
-    BOOST_TEST(handler.onRequest(approved).ok());
+    BOOST_TEST(onRequest(approved).ok());
     BOOST_TEST(data(id).resolution == "APPROVED");
     BOOST_REQUIRE(!retries.empty());
     clock.advance(retries.back().second);
-    BOOST_TEST(handler.redeliver(id).ok());  // the claim is still live: come back at its end
+    BOOST_TEST(redeliver(id).ok());  // the claim is still live: come back at its end
     BOOST_TEST((retries.back().second > 35s && retries.back().second <= 46s));
     clock.advance(retries.back().second);
     REQUIRE_CALL(messenger, post("alice@x.example", _, _, _))
         .WITH(hasStatus(_2, "APPROVED")).RETURN(std::string("m1"));
-    BOOST_TEST(handler.redeliver(id).ok());
+    BOOST_TEST(redeliver(id).ok());
     BOOST_TEST(data(id).messages.size() == 1u);
     BOOST_TEST(data(id).claim.empty());
 }
@@ -243,11 +256,11 @@ BOOST_FIXTURE_TEST_CASE(a_request_that_expired_before_its_poster_recovered_still
     d.claim = "other 1";  // long expired
     store(id, d);
     BOOST_TEST(auth.store.remove(id).ok());
-    BOOST_TEST(handler.onDeleted(id).ok());
+    BOOST_TEST(onDeleted(id).ok());
     BOOST_REQUIRE(!retries.empty());
     REQUIRE_CALL(messenger, post("alice@x.example", _, _, _))
         .WITH(hasStatus(_2, "EXPIRED") && _2.find("because") != std::string::npos).RETURN(std::string("m1"));
-    BOOST_TEST(handler.redeliver(id).ok());
+    BOOST_TEST(redeliver(id).ok());
     BOOST_TEST(data(id).messages.size() == 1u);
 }
 
@@ -262,7 +275,7 @@ BOOST_FIXTURE_TEST_CASE(another_replicas_live_claim_is_respected, Fixture) {
     theirs.claim = "other " + std::to_string(until);
     BOOST_TEST(auth.updatePluginData(id, plugin::encodePluginData(theirs), plugin::emptyExpectation()).ok());
     FORBID_CALL(messenger, post(_, _, _, _));
-    BOOST_TEST(handler.onRequest(r).ok());
+    BOOST_TEST(onRequest(r).ok());
     BOOST_REQUIRE(retries.size() == 1u);  // look again when the lease ends
 }
 
@@ -276,7 +289,7 @@ BOOST_FIXTURE_TEST_CASE(an_expired_claim_is_taken_over, Fixture) {
     theirs.claim = "crashed 1000";
     BOOST_TEST(auth.updatePluginData(id, plugin::encodePluginData(theirs), plugin::emptyExpectation()).ok());
     REQUIRE_CALL(messenger, post("alice@x.example", _, _, _)).RETURN(std::string("m1"));
-    BOOST_TEST(handler.onRequest(r).ok());
+    BOOST_TEST(onRequest(r).ok());
 }
 
 BOOST_FIXTURE_TEST_CASE(go_written_data_is_never_reposted, Fixture) {
@@ -286,10 +299,10 @@ BOOST_FIXTURE_TEST_CASE(go_written_data_is_never_reposted, Fixture) {
                                   {"messages", plugin::encodeMessage({"m-go", "02 Jan 06 15:04 UTC", "bob@x.example"})}};
     BOOST_TEST(auth.updatePluginData(id, go, {{"user", ""}}).ok());
     FORBID_CALL(messenger, post(_, _, _, _));
-    BOOST_TEST(handler.onRequest(r).ok());
+    BOOST_TEST(onRequest(r).ok());
     auto reviewed = auth.review(id, "dave", types::DENIED);
     REQUIRE_CALL(messenger, update("bob@x.example", "m-go", _, _, _)).WITH(hasStatus(_3, "DENIED")).RETURN(absl::OkStatus());
-    BOOST_TEST(handler.onRequest(reviewed).ok());
+    BOOST_TEST(onRequest(reviewed).ok());
 }
 
 BOOST_AUTO_TEST_CASE(cas_conflicts_reread_and_retry) {
@@ -299,7 +312,8 @@ BOOST_AUTO_TEST_CASE(cas_conflicts_reread_and_retry) {
     plugin::HandlerSettings s;
     s.instanceId = "me";
     s.roleToRecipients = {{"*", {"alice@x.example"}}};
-    plugin::RequestHandler handler(auth, messenger, clock, s, [](const std::string&, std::chrono::milliseconds) {});
+    plugin::FanOut fanOut(2);
+    plugin::RequestHandler handler(auth, messenger, clock, fanOut, s);
     types::AccessRequestV3 r;
     r.set_kind("access_request");
     r.mutable_metadata()->set_name("req-1");
@@ -338,5 +352,5 @@ BOOST_AUTO_TEST_CASE(cas_conflicts_reread_and_retry) {
     REQUIRE_CALL(messenger, update("alice@x.example", "m1", _, _, _)).TIMES(2).RETURN(absl::OkStatus());
     BOOST_TEST(handler.onRequest(r).ok());
     BOOST_TEST(clock.sleeps().size() == 1u);
-    BOOST_TEST(handler.stats().casConflicts.load() == 2u);
+    BOOST_TEST(handler.casConflicts() == 2u);
 }

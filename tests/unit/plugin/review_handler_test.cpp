@@ -17,13 +17,13 @@ struct Fixture {
     StoreAuthClient auth;
     MockMessenger messenger;
     FakeClock clock;
-    plugin::RequestHandler cards{auth, messenger, clock, [] {
+    plugin::FanOut fanOut{1};
+    plugin::RequestHandler cards{auth, messenger, clock, fanOut, [] {
                                      plugin::HandlerSettings s;
                                      s.clusterName = "prod";
                                      s.reviewFromTeams = true;
                                      return s;
-                                 }(),
-                                 [](const std::string&, std::chrono::milliseconds) {}};
+                                 }()};
     std::map<std::string, std::string> emails = {{"aad-eve", "eve@example.com"}};
     int emailLookups = 0;
 

@@ -1,0 +1,76 @@
+// Runs a batch of calls concurrently on a bounded, shared pool.
+#include "plugin/fan_out.h"
+
+#include <atomic>
+
+namespace tmsteams::plugin {
+
+struct FanOut::Batch {
+    std::vector<std::function<void()>> tasks;
+    std::atomic<size_t> next{0};
+    std::mutex mu;  // guards finished
+    std::condition_variable done;
+    size_t finished = 0;
+
+    // Takes tasks until none is left.
+    void work() {
+        for (size_t i = next++; i < tasks.size(); i = next++) {
+            tasks[i]();
+            std::lock_guard lock(mu);
+            if (++finished == tasks.size()) {
+                done.notify_all();
+            }
+        }
+    }
+};
+
+FanOut::FanOut(size_t threads) {
+    for (size_t i = 0; i < threads; ++i) {
+        threads_.emplace_back([this](std::stop_token st) { worker(st); });
+    }
+}
+
+FanOut::~FanOut() {
+    for (auto& t : threads_) {
+        t.request_stop();
+    }
+    cv_.notify_all();
+}
+
+void FanOut::run(std::vector<std::function<void()>> tasks) {
+    if (tasks.empty()) {
+        return;
+    }
+    auto batch = std::make_shared<Batch>();
+    batch->tasks = std::move(tasks);
+    if (batch->tasks.size() > 1) {
+        {
+            std::lock_guard lock(mu_);
+            for (size_t i = 1; i < batch->tasks.size(); ++i) {
+                helpers_.push_back(batch);
+            }
+        }
+        cv_.notify_all();
+    }
+    batch->work();
+    std::unique_lock lock(batch->mu);
+    batch->done.wait(lock, [&] { return batch->finished == batch->tasks.size(); });
+}
+
+void FanOut::worker(std::stop_token st) {
+    std::unique_lock lock(mu_);
+    while (!st.stop_requested()) {
+        cv_.wait(lock, st, [&] { return !helpers_.empty(); });
+        if (helpers_.empty()) {
+            continue;
+        }
+        auto batch = std::move(helpers_.front());
+        helpers_.pop_front();
+        lock.unlock();
+        batch->work();  // returns at once when its caller and other helpers took everything
+        batch.reset();
+        lock.lock();
+    }
+}
+
+}  // namespace tmsteams::plugin
