@@ -8,7 +8,7 @@
 
 #include "cli/commands.h"
 #include "common/log.h"
-#include "plugin/app.h"
+#include "daemon/app.h"
 #include "plugin/config.h"
 
 namespace tmsteams::cli {
@@ -53,7 +53,7 @@ int runStart(const std::vector<std::string>& args) {
     pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
-    plugin::App app(std::move(*config));
+    daemon::App app(std::move(*config));
     std::atomic<bool> stopped{false};
     std::thread signals([&app, &stopped, sigs] {
         bool stopping = false;

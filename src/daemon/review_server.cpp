@@ -1,5 +1,5 @@
 // The bot's messaging endpoint for reviews from Teams.
-#include "plugin/review_server.h"
+#include "daemon/review_server.h"
 
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/Context.h>
@@ -11,10 +11,10 @@
 
 #include "common/log.h"
 #include "common/metrics.h"
-#include "plugin/guarded_http_server.h"
+#include "daemon/guarded_http_server.h"
 #include "plugin/listen_address.h"
 
-namespace tmsteams::plugin {
+namespace tmsteams::daemon {
 
 namespace {
 
@@ -86,7 +86,7 @@ private:
 
 absl::StatusOr<std::unique_ptr<ReviewServer>> ReviewServer::start(const ReviewServerSettings& settings,
                                                                   msapi::BotAuthenticator& auth,
-                                                                  ReviewHandler& reviews, common::Clock& clock) {
+                                                                  plugin::ReviewHandler& reviews, common::Clock& clock) {
     try {
         Poco::Net::Context::Ptr tls = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, settings.tlsKey,
                                                              settings.tlsCert, "", Poco::Net::Context::VERIFY_NONE);
@@ -103,7 +103,7 @@ absl::StatusOr<std::unique_ptr<ReviewServer>> ReviewServer::start(const ReviewSe
         limits.requestDeadline = std::chrono::seconds(10);
         limits.keepAlive = true;
         s->server_ = std::make_unique<GuardedHttpServer>(socket, new Factory(*s), limits);
-        s->address_ = listenAddress(addr, socket.address().port());
+        s->address_ = plugin::listenAddress(addr, socket.address().port());
         return s;
     } catch (const Poco::Exception& e) {
         return absl::InvalidArgumentError("cannot serve the bot endpoint on " + settings.listen + ": " +
@@ -111,7 +111,7 @@ absl::StatusOr<std::unique_ptr<ReviewServer>> ReviewServer::start(const ReviewSe
     }
 }
 
-ReviewServer::ReviewServer(msapi::BotAuthenticator& auth, ReviewHandler& reviews, common::Clock& clock,
+ReviewServer::ReviewServer(msapi::BotAuthenticator& auth, plugin::ReviewHandler& reviews, common::Clock& clock,
                            std::string tenantId)
     : auth_(auth), reviews_(reviews), clock_(clock), tenantId_(std::move(tenantId)) {}
 
@@ -164,21 +164,21 @@ ReviewServer::Answer ReviewServer::handleActivity(const std::string& authorizati
     if (!firstTime(id)) {
         refusedMetric("replayed");
         common::logWarn("refused a replayed card action", {{"activity", id}});
-        return {200, invokeMessageReply("This action was already handled.")};
+        return {200, plugin::invokeMessageReply("This action was already handled.")};
     }
     auto value = child(activity, "value");
     auto action = child(value, "action");
     auto data = child(action, "data");
-    CardAction a;
+    plugin::CardAction a;
     a.verb = field(action, "verb");
     a.requestId = field(data, "requestId");
     a.reason = field(data, teams::ReasonInputId);
     a.aadObjectId = field(child(activity, "from"), "aadObjectId");
     if (a.requestId.empty()) {
         refusedMetric("malformed");
-        return {200, invokeMessageReply("This card action names no access request.")};
+        return {200, plugin::invokeMessageReply("This card action names no access request.")};
     }
     return {200, reviews_.handle(a).body};
 }
 
-}  // namespace tmsteams::plugin
+}  // namespace tmsteams::daemon

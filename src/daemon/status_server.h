@@ -9,7 +9,7 @@
 
 #include <absl/status/statusor.h>
 
-namespace tmsteams::plugin {
+namespace tmsteams::daemon {
 
 class GuardedHttpServer;
 
@@ -30,4 +30,4 @@ private:
     std::string address_;
 };
 
-}  // namespace tmsteams::plugin
+}  // namespace tmsteams::daemon

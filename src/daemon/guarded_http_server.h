@@ -20,7 +20,7 @@ namespace Poco::Net {
 class TCPServer;
 }
 
-namespace tmsteams::plugin {
+namespace tmsteams::daemon {
 
 struct GuardedHttpSettings {
     int maxConnections = 32;     // open at once, in total; each has a worker thread
@@ -52,4 +52,4 @@ private:
     std::unique_ptr<Poco::Net::TCPServer> server_;
 };
 
-}  // namespace tmsteams::plugin
+}  // namespace tmsteams::daemon

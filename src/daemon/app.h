@@ -12,11 +12,11 @@
 
 #include "plugin/config.h"
 
-namespace tmsteams::plugin {
+namespace tmsteams::daemon {
 
 class App {
 public:
-    explicit App(Config config);
+    explicit App(plugin::Config config);
     ~App();
 
     // Runs until stopped; returns the process exit code.
@@ -35,4 +35,4 @@ private:
 // Parses "MAJOR.MINOR.PATCH[-pre][+build]" and compares with `min`; false when not semver.
 bool versionAtLeast(const std::string& version, int major, int minor, int patch);
 
-}  // namespace tmsteams::plugin
+}  // namespace tmsteams::daemon

@@ -15,7 +15,7 @@
 #include "msapi/bot_auth.h"
 #include "plugin/review_handler.h"
 
-namespace tmsteams::plugin {
+namespace tmsteams::daemon {
 
 class GuardedHttpServer;
 
@@ -35,7 +35,7 @@ public:
     };
 
     static absl::StatusOr<std::unique_ptr<ReviewServer>> start(const ReviewServerSettings& settings,
-                                                               msapi::BotAuthenticator& auth, ReviewHandler& reviews,
+                                                               msapi::BotAuthenticator& auth, plugin::ReviewHandler& reviews,
                                                                common::Clock& clock);
     ~ReviewServer();
 
@@ -44,12 +44,12 @@ public:
     Answer handleActivity(const std::string& authorization, const std::string& body);
 
 private:
-    ReviewServer(msapi::BotAuthenticator& auth, ReviewHandler& reviews, common::Clock& clock, std::string tenantId);
+    ReviewServer(msapi::BotAuthenticator& auth, plugin::ReviewHandler& reviews, common::Clock& clock, std::string tenantId);
     // True the first time an activity id is seen (within an hour).
     bool firstTime(const std::string& activityId);
 
     msapi::BotAuthenticator& auth_;
-    ReviewHandler& reviews_;
+    plugin::ReviewHandler& reviews_;
     common::Clock& clock_;
     std::string tenantId_;
     std::string address_;
@@ -58,4 +58,4 @@ private:
     std::unique_ptr<GuardedHttpServer> server_;  // last: destroyed (and its handlers finished) first
 };
 
-}  // namespace tmsteams::plugin
+}  // namespace tmsteams::daemon

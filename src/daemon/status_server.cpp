@@ -1,5 +1,5 @@
 // The optional [http] endpoint.
-#include "plugin/status_server.h"
+#include "daemon/status_server.h"
 
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -11,10 +11,10 @@
 #include <Poco/Net/ServerSocket.h>
 
 #include "common/metrics.h"
-#include "plugin/guarded_http_server.h"
+#include "daemon/guarded_http_server.h"
 #include "plugin/listen_address.h"
 
-namespace tmsteams::plugin {
+namespace tmsteams::daemon {
 
 namespace {
 
@@ -85,7 +85,7 @@ absl::StatusOr<std::unique_ptr<StatusServer>> StatusServer::start(const std::str
         limits.maxPerClient = 12;
         limits.requestDeadline = std::chrono::seconds(5);
         s->server_ = std::make_unique<GuardedHttpServer>(socket, new Factory(std::move(check)), limits);
-        s->address_ = listenAddress(addr, socket.address().port());
+        s->address_ = plugin::listenAddress(addr, socket.address().port());
         return s;
     } catch (const Poco::Exception& e) {
         return absl::InvalidArgumentError("cannot listen on " + listen + ": " + e.displayText());
@@ -94,4 +94,4 @@ absl::StatusOr<std::unique_ptr<StatusServer>> StatusServer::start(const std::str
 
 StatusServer::~StatusServer() = default;
 
-}  // namespace tmsteams::plugin
+}  // namespace tmsteams::daemon

@@ -1,5 +1,5 @@
 // An HTTP(S) server that slow or idle clients cannot take over.
-#include "plugin/guarded_http_server.h"
+#include "daemon/guarded_http_server.h"
 
 #include <sys/socket.h>
 
@@ -16,7 +16,7 @@
 #include <Poco/Net/TCPServerConnectionFactory.h>
 #include <Poco/ThreadPool.h>
 
-namespace tmsteams::plugin {
+namespace tmsteams::daemon {
 
 namespace {
 
@@ -240,4 +240,4 @@ void GuardedHttpServer::requestRead() {
 uint64_t GuardedHttpServer::refused() const { return registry_->refused.load(); }
 uint64_t GuardedHttpServer::cut() const { return registry_->cut.load(); }
 
-}  // namespace tmsteams::plugin
+}  // namespace tmsteams::daemon

@@ -1,0 +1,131 @@
+// The daemon's parts and the order they live in, shared by the files that implement them:
+// app.cpp (start and stop), teleport_watch.cpp (the watch on Teleport and catching up),
+// microsoft_link.cpp (reaching Microsoft, the bot endpoint), daemon_metrics.cpp (metrics and
+// readiness) and maintenance.cpp (reload, credentials, reminders, the systemd watchdog).
+// Members are declared in the order they are built; run() tears them down in reverse.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <stop_token>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/metrics.h"
+#include "common/sd_notify.h"
+#include "daemon/app.h"
+#include "daemon/review_server.h"
+#include "daemon/status_server.h"
+#include "plugin/fan_out.h"
+#include "plugin/keyed_executor.h"
+#include "plugin/ms_api_stack.h"
+#include "plugin/request_handler.h"
+#include "plugin/retry_queue.h"
+#include "plugin/review_handler.h"
+#include "teams/teams_messenger.h"
+#include "teleport/grpc_auth_client.h"
+
+namespace tmsteams::daemon {
+
+using plugin::Config;
+using plugin::FanOut;
+using plugin::ReviewSettings;
+using plugin::loadConfig;
+using plugin::PluginName;
+using plugin::HandlerSettings;
+using plugin::RemindersConfig;
+using plugin::LogConfig;
+using plugin::KeyedExecutor;
+using plugin::MsApiStack;
+using plugin::Outcome;
+using plugin::RequestHandler;
+using plugin::RetryQueue;
+using plugin::ReviewHandler;
+using plugin::TeleportConfig;
+
+inline constexpr auto InitTimeout = std::chrono::seconds(30);
+inline constexpr auto WatchInitTimeout = std::chrono::seconds(15);
+inline constexpr auto DrainTimeout = std::chrono::seconds(15);
+inline constexpr auto ExpiryCheckEvery = std::chrono::seconds(10);
+
+// The certificate's digest, to tell a renewed identity from the one in use.
+std::string certificateDigest(const std::string& pem);
+// [log]: output, severity and format, applied at start and on reload.
+void applyLogSettings(const plugin::LogConfig& log);
+
+struct App::Impl {
+    common::SystemClock clock;
+    common::SdNotifier systemd;
+    std::stop_source stop;
+
+    std::mutex configMu;  // guards config, certDigest, certNotAfter
+    Config config;
+    std::string certDigest;
+    std::chrono::system_clock::time_point certNotAfter;
+
+    std::mutex streamMu;  // guards stream
+    teleport::WatchStream* stream = nullptr;
+    std::atomic<bool> watching{false};
+    std::atomic<bool> reloadWanted{false};
+    std::atomic<int64_t> lastProbeMs{0};
+
+    std::unique_ptr<teleport::GrpcAuthClient> auth;
+    std::unique_ptr<MsApiStack> ms;
+    std::unique_ptr<teams::TeamsMessenger> messenger;
+    std::unique_ptr<KeyedExecutor> executor;
+    std::unique_ptr<FanOut> fanOut;
+    std::unique_ptr<RetryQueue> retries;
+    std::unique_ptr<RequestHandler> handler;
+    std::unique_ptr<StatusServer> status;
+    std::string pluginUser;  // our Teleport user (certificate CN)
+    std::unique_ptr<msapi::BotAuthenticator> botAuth;
+    std::unique_ptr<ReviewHandler> reviews;
+    std::unique_ptr<ReviewServer> reviewServer;
+    std::jthread catchUp;
+    std::jthread maintenance;
+
+    common::Counter* reconnects = nullptr;
+    // Registered once, so handling an event never takes the registry's lock.
+    std::map<std::string, common::Counter*> seenByState;
+    common::Counter& seen(const std::string& state);
+    bool failFast = false;  // TELEPORT_PLUGIN_FAIL_FAST
+
+    int fail(const std::string& msg) {
+        common::logError(msg);
+        return 1;
+    }
+
+    absl::StatusOr<teleport::TlsCredentials> loadCredentials(const TeleportConfig& tc, std::string& where);
+    int connectTeleport(proto::PingResponse& ping);
+    // Builds the Microsoft clients; nothing is called yet.
+    void setUpMicrosoft();
+    // Finds the Teams app in the org catalog (waiting out outages and throttling), then lets
+    // the cards that waited for it go. Runs beside the watch: watching Teleport never waits
+    // for Microsoft. A wrong setup (no such app, refused credentials) stops the daemon.
+    void reachMicrosoft(std::stop_token st);
+    std::jthread microsoftStartup;
+    std::atomic<int> exitCode{0};
+    void registerMetrics();
+    std::vector<std::string> readinessProblems();
+    void preload();
+    void dispatch(const proto::Event& ev);
+    void catchUpOnce();
+    void scanReminders();
+    int startReviewEndpoint();
+    // Logs what handling came to and hands it to the retry queue, the one owner of retries.
+    void settle(const std::string& id, const Outcome& outcome, const char* what);
+    int watchLoop();
+    void cancelStream();
+    void maintain(std::stop_token st);
+    void reload();
+    // Re-reads the Teleport credentials; reconnects when they changed (or `force`).
+    void refreshIdentity(bool force);
+};
+
+
+}  // namespace tmsteams::daemon
