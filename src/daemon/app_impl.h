@@ -90,6 +90,8 @@ struct App::Impl {
     std::jthread maintenance;
 
     common::Counter* reconnects = nullptr;
+    common::Counter* catchUps = nullptr;              // completed catch-ups
+    common::Histogram* catchUpDuration = nullptr;
     // Registered once, so handling an event never takes the registry's lock.
     std::map<std::string, common::Counter*> seenByState;
     common::Counter& seen(const std::string& state);

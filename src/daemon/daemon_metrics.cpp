@@ -10,6 +10,10 @@ using common::formatUtc;
 void App::Impl::registerMetrics() {
     auto& m = common::Metrics::instance();
     reconnects = &m.counter("teleport_msteams_watch_reconnects_total", "Times the watch on Teleport was re-opened.");
+    catchUps = &m.counter("teleport_msteams_catch_ups_total",
+                          "Catch-ups completed (at start, after each reconnect, when Microsoft is reached).");
+    catchUpDuration = &m.histogram("teleport_msteams_catch_up_duration_seconds",
+                                   "From listing plugin data to every request with work left queued.");
     for (const char* state : {"NONE", "PENDING", "APPROVED", "DENIED", "PROMOTED", "DELETED"}) {
         seenByState[state] = &m.counter("teleport_msteams_access_requests_seen_total", "Access request events by state.",
                                         {{"state", state}});

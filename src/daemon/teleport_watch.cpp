@@ -126,6 +126,7 @@ void App::Impl::dispatch(const proto::Event& ev) {
 // Requests created, changed or deleted while we were not watching: the Go plugin misses these.
 // Two list calls, then only the requests whose plugin data shows work left are handled.
 void App::Impl::catchUpOnce() {
+    const auto started = clock.steadyNow();
     auto data = auth->listPluginData();
     if (!data.ok()) {
         common::logWarn("cannot list plugin data to catch up", {{"error", std::string(data.status().message())}});
@@ -169,6 +170,8 @@ void App::Impl::catchUpOnce() {
             ++gone;
         }
     }
+    catchUpDuration->observe(clock.steadyNow() - started);
+    catchUps->inc();
     common::logInfo("caught up", {{"requests", std::to_string(requests->size())},
                                   {"needing_work", std::to_string(handled)},
                                   {"expired_while_away", std::to_string(gone)}});
