@@ -93,6 +93,7 @@ int App::run() {
     d.setUpMicrosoft();
     d.messenger = std::make_unique<teams::TeamsMessenger>(*d.ms->graph, *d.ms->bot, "");
     d.executor = std::make_unique<KeyedExecutor>(16);
+    d.teleportLane = std::make_unique<KeyedExecutor>(4);
     d.fanOut = std::make_unique<FanOut>(32);
     d.retries = std::make_unique<RetryQueue>([&d](const std::string& id) {
         auto st = d.stop.get_token();
@@ -149,6 +150,7 @@ int App::run() {
     d.reviewServer.reset();
     d.status.reset();
     d.retries.reset();
+    d.teleportLane.reset();
     d.executor.reset();
     d.fanOut.reset();
     common::logInfo("stopped");

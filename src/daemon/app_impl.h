@@ -77,7 +77,8 @@ struct App::Impl {
     std::unique_ptr<teleport::GrpcAuthClient> auth;
     std::unique_ptr<MsApiStack> ms;
     std::unique_ptr<teams::TeamsMessenger> messenger;
-    std::unique_ptr<KeyedExecutor> executor;
+    std::unique_ptr<KeyedExecutor> executor;      // the delivery lane: decisions and calls to Microsoft
+    std::unique_ptr<KeyedExecutor> teleportLane;  // calls to Teleport only: never waits for Microsoft
     std::unique_ptr<FanOut> fanOut;
     std::unique_ptr<RetryQueue> retries;
     std::unique_ptr<RequestHandler> handler;

@@ -110,6 +110,10 @@ void App::Impl::dispatch(const proto::Event& ev) {
         auto req = ev.accessrequest();
         const std::string id = req.metadata().name();
         seen(types::RequestState_Name(req.spec().state())).inc();
+        if (req.spec().state() == types::PENDING) {
+            // The Teleport lane records what is due at once, whatever the delivery lane waits on.
+            teleportLane->submit(id, [this, req, st] { (void)handler->recordDue(req, st); });
+        }
         executor->submit(id, [this, req, id, st] { settle(id, handler->onRequest(req, st), "cannot handle access request"); });
     } else if (ev.type() == proto::DELETE && ev.has_resourceheader()) {
         if (ev.resourceheader().kind() != "access_request") {

@@ -1,6 +1,7 @@
 // Runs a batch of calls concurrently on a bounded, shared pool.
 #include "plugin/fan_out.h"
 
+#include <algorithm>
 #include <atomic>
 
 namespace tmsteams::plugin {
@@ -43,14 +44,19 @@ void FanOut::run(std::vector<std::function<void()>> tasks) {
     }
     auto batch = std::make_shared<Batch>();
     batch->tasks = std::move(tasks);
-    if (batch->tasks.size() > 1) {
+    // One helper per task beyond the caller's first, at most one per worker; each wakes one
+    // worker, so a batch of two does not wake the whole pool.
+    const size_t helpers = std::min(batch->tasks.size() - 1, threads_.size());
+    if (helpers > 0) {
         {
             std::lock_guard lock(mu_);
-            for (size_t i = 1; i < batch->tasks.size(); ++i) {
+            for (size_t i = 0; i < helpers; ++i) {
                 helpers_.push_back(batch);
             }
         }
-        cv_.notify_all();
+        for (size_t i = 0; i < helpers; ++i) {
+            cv_.notify_one();
+        }
     }
     batch->work();
     std::unique_lock lock(batch->mu);

@@ -13,6 +13,15 @@ absl::StatusOr<std::optional<PluginData>> PluginDataStore::read(const std::strin
     return raw->has_value() ? std::optional<PluginData>(decodePluginData(**raw)) : std::nullopt;
 }
 
+absl::Status PluginDataStore::createOnly(const std::string& id, const PluginData& data) {
+    // Expecting "nothing stored" needs no read first.
+    auto s = auth_.updatePluginData(id, encodePluginData(data), emptyExpectation());
+    if (s.code() == absl::StatusCode::kAborted) {
+        return absl::OkStatus();  // recorded already, by another lane or replica
+    }
+    return s;
+}
+
 absl::StatusOr<std::optional<PluginData>> PluginDataStore::modify(const std::string& id, const Modify& modify,
                                                                   std::stop_token stop, const Stored* assumed,
                                                                   Stored* stored) {

@@ -33,6 +33,9 @@ public:
     absl::StatusOr<std::optional<PluginData>> modify(const std::string& id, const Modify& modify, std::stop_token stop,
                                                      const Stored* assumed = nullptr, Stored* stored = nullptr);
     absl::StatusOr<std::optional<PluginData>> read(const std::string& id);
+    // Writes `data` only if the request has no plugin data yet: one attempt, OK when written or
+    // when someone else's data is there already (kAlreadyExists is not an error here).
+    absl::Status createOnly(const std::string& id, const PluginData& data);
 
     uint64_t conflicts() const { return conflicts_.load(std::memory_order_relaxed); }
 

@@ -113,7 +113,13 @@ Outcome RequestHandler::onRequest(const types::AccessRequestV3& req, std::stop_t
     return conclude(req.metadata().name(), handleRequest(req, stop));
 }
 
-Outcome RequestHandler::onDeleted(const std::string& id, std::stop_token stop) { return conclude(id, onGone(id, stop)); }
+Outcome RequestHandler::onDeleted(const std::string& id, std::stop_token stop) {
+    {
+        std::lock_guard lock(recordedMu_);
+        recorded_.erase(id);
+    }
+    return conclude(id, onGone(id, stop));
+}
 
 Outcome RequestHandler::redeliver(const std::string& id, std::stop_token stop) {
     return conclude(id, redeliverNow(id, stop));
@@ -146,18 +152,8 @@ absl::Status RequestHandler::handleRequest(const types::AccessRequestV3& req, st
 
 absl::Status RequestHandler::onPending(const types::AccessRequestV3& req, std::stop_token stop) {
     const std::string id = req.metadata().name();
-    auto recipients = recipientsFor(req);
     std::string requester;
-    if (settings_.notifyRequester) {
-        // Only for a new request: the lookup costs a call, and later events find it recorded.
-        auto known = auth_.getPluginData(id);
-        if (known.ok() && !known->has_value()) {
-            requester = requesterRecipient(req);
-            if (!requester.empty() && std::find(recipients.begin(), recipients.end(), requester) == recipients.end()) {
-                recipients.push_back(requester);
-            }
-        }
-    }
+    const auto recipients = recipientsForNew(req, requester);
     const std::string lease = leases_.fresh();
     bool otherHolds = false;
     // A new request has no plugin data yet: try the claim without reading first.

@@ -11,6 +11,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -64,6 +65,11 @@ public:
     RequestHandler(teleport::AuthClient& auth, teams::Messenger& messenger, common::Clock& clock, FanOut& fanOut,
                    HandlerSettings settings);
 
+    // The Teleport lane (due_record.cpp): for a new pending request, records in plugin data at
+    // once who must get a card, before any call to Microsoft, so that a request that expires
+    // while delivery waits (Microsoft slow, the delivery lane busy) still gets its cards, then
+    // showing it expired. Only creates: a request with plugin data is left to onRequest.
+    Outcome recordDue(const types::AccessRequestV3& request, std::stop_token stop = {});
     Outcome onRequest(const types::AccessRequestV3& request, std::stop_token stop = {});
     Outcome onDeleted(const std::string& requestId, std::stop_token stop = {});
     // Delivers cards that are still missing and brings every card up to date (a retry).
@@ -103,6 +109,9 @@ private:
     absl::Status redeliverNow(const std::string& id, std::stop_token stop);
     Rendered render(const types::AccessRequestV3& request) const;
     Rendered render(const std::string& id, const PluginData& remembered) const;
+    // Who gets a card for a new request: the configured recipients, plus the requester when
+    // notify_requester is on and this is the first time the request is seen (`requester` out).
+    std::vector<std::string> recipientsForNew(const types::AccessRequestV3& request, std::string& requester);
     // Asks the retry queue (through this call's Outcome) to come back: after `after`, or with
     // back-off when empty.
     void wantRetry(const std::string& id, std::optional<std::chrono::milliseconds> after = std::nullopt);
@@ -154,6 +163,10 @@ private:
     // Per request, what the call in progress wants from the retry queue: nullopt = back off.
     std::map<std::string, std::optional<std::chrono::milliseconds>> retryWanted_;
     std::map<std::string, std::vector<StoredMessage>> unrecorded_;
+    // Requests known to have plugin data, so the Teleport lane asks Auth only about new ones
+    // (forgotten when a request is gone).
+    std::mutex recordedMu_;  // guards recorded_
+    std::set<std::string> recorded_;
 };
 
 }  // namespace tmsteams::plugin

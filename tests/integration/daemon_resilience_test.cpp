@@ -207,7 +207,7 @@ BOOST_AUTO_TEST_CASE(a_reconnect_costs_a_constant_number_of_auth_calls) {
 BOOST_AUTO_TEST_CASE(watching_teleport_never_waits_for_microsoft) {
     PluginEnv env;
     env.graph().control("POST", "/_fake/faults", R"({"route":"graph.appCatalog","status":503,"count":100000})");
-    auto& d = env.startDaemon();  // ready = watching, though Microsoft is not reached
+    auto& d = env.startDaemon("", {}, false);  // ready = watching, though Microsoft is not reached
     auto expired = env.createRequest("carol", "editor", {"--reason", "expires while Graph is down"});
     auto pending = env.createRequest("carol", "editor");
     BOOST_REQUIRE(eventually([&] { return env.pluginData(expired).find("recipients") != std::string::npos; }, 10s));

@@ -5,7 +5,9 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -21,6 +23,37 @@
 using namespace std::chrono_literals;
 
 namespace tmsteams::bench {
+
+namespace {
+
+// Where the resident memory is: the largest mappings of /proc/PID/smaps, by file (for profiling).
+void printMemoryMap(pid_t pid) {
+    std::ifstream smaps("/proc/" + std::to_string(pid) + "/smaps");
+    std::map<std::string, long> byFile;
+    std::string line, current;
+    while (std::getline(smaps, line)) {
+        if (!line.empty() && std::isxdigit(static_cast<unsigned char>(line[0])) && line.find('-') < 16) {
+            std::istringstream f(line);
+            std::string range, perms, offset, dev, inode, path;
+            f >> range >> perms >> offset >> dev >> inode;
+            std::getline(f, path);
+            path.erase(0, path.find_first_not_of(' '));
+            current = path.empty() ? "[anonymous]" : path;
+        } else if (line.rfind("Rss:", 0) == 0) {
+            byFile[current] += std::stol(line.substr(4));
+        }
+    }
+    std::vector<std::pair<long, std::string>> sorted;
+    for (const auto& [file, kb] : byFile) {
+        sorted.emplace_back(kb, file);
+    }
+    std::sort(sorted.rbegin(), sorted.rend());
+    for (size_t i = 0; i < sorted.size() && i < 25; ++i) {
+        std::cerr << "    " << sorted[i].first << " kB  " << sorted[i].second << "\n";
+    }
+}
+
+}  // namespace
 
 void fanOut(const Options& o) {
     const int L = o.latencyMs;
@@ -165,7 +198,12 @@ void resources(const Options& o) {
         double ready = d.startDaemon();
         figure("S4 start to READY (no preload)", "ms", 300).runs.push_back(ready);
         std::this_thread::sleep_for(1s);
-        figure("S4 resident memory after start", "MiB", 20).runs.push_back(double(procStats(d.daemonPid()).rssKb) / 1024.0);
+        const auto mem = procStats(d.daemonPid());
+        figure("S4 resident memory after start", "MiB", 20).runs.push_back(double(mem.rssKb) / 1024.0);
+        figure("S4 proportional memory (PSS) after start", "MiB", 20).runs.push_back(double(mem.pssKb) / 1024.0);
+        if (std::getenv("BENCH_MEMORY_MAP")) {
+            printMemoryMap(d.daemonPid());
+        }
         std::cerr << "  S4 run " << run + 1 << ": ready in " << ready << " ms, RSS "
                   << double(procStats(d.daemonPid()).rssKb) / 1024.0 << " MiB\n";
     }

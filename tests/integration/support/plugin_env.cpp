@@ -56,7 +56,8 @@ void PluginEnv::setRecipients(const std::string& roleToRecipients, const std::st
     writeConfig(extra);
 }
 
-Process& PluginEnv::startDaemon(const std::string& configPath, std::map<std::string, std::string> env) {
+Process& PluginEnv::startDaemon(const std::string& configPath, std::map<std::string, std::string> env,
+                                bool waitForMicrosoft) {
     daemons_.push_back(std::make_unique<Process>(
         std::vector<std::string>{binaryPath("TELEPORT_MSTEAMS"), "start", "-c",
                                  configPath.empty() ? configPath_ : configPath},
@@ -64,6 +65,10 @@ Process& PluginEnv::startDaemon(const std::string& configPath, std::map<std::str
     Process& p = *daemons_.back();
     if (!p.waitForStderr("plugin is ready", 20s)) {
         throw std::runtime_error("teleport-msteams did not become ready: " + p.stderrText());
+    }
+    // Watching Teleport does not wait for Microsoft: the Teams app is found beside it.
+    if (waitForMicrosoft && !p.waitForStderr("found the Teams app in the org catalog", 20s)) {
+        throw std::runtime_error("teleport-msteams did not reach Microsoft: " + p.stderrText());
     }
     return p;
 }

@@ -56,8 +56,10 @@ public:
 
     // Writes the config (again) with `extra` appended.
     void writeConfig(const std::string& extra = "");
-    // Starts a daemon and waits until it logs "plugin is ready".
-    Process& startDaemon(const std::string& configPath = "", std::map<std::string, std::string> env = {});
+    // Starts a daemon and waits until it logs "plugin is ready" (watching Teleport) and, unless
+    // told not to, that it found the Teams app (Microsoft reached, which happens beside the watch).
+    Process& startDaemon(const std::string& configPath = "", std::map<std::string, std::string> env = {},
+                         bool waitForMicrosoft = true);
     // Rewrites the config with other [role_to_recipients] (and `extra` appended).
     void setRecipients(const std::string& roleToRecipients, const std::string& extra = "");
     Process& daemon(size_t i = 0) { return *daemons_.at(i); }

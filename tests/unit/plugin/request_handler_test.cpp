@@ -96,6 +96,42 @@ BOOST_FIXTURE_TEST_CASE(new_request_posts_once_per_recipient_and_records_each_ca
     BOOST_TEST(data(id).messages.size() == 2u);
 }
 
+// The Teleport lane records who is due a card before Microsoft is called; a request that then
+// expires before any card went out still gets them, showing it expired.
+BOOST_FIXTURE_TEST_CASE(what_a_new_request_is_due_is_recorded_before_any_post, Fixture) {
+    auto r = auth.create("carol", {"dev"});
+    const auto id = r.metadata().name();
+    {
+        FORBID_CALL(messenger, post(_, _, _, _));
+        BOOST_TEST(handler.recordDue(r).ok());
+    }
+    auto d = data(id);
+    BOOST_TEST(d.hasRecipients);
+    BOOST_TEST(d.recipients == std::vector<std::string>{"alice@x.example"});
+    BOOST_TEST(d.claim.empty());
+    BOOST_TEST(d.messages.empty());
+    BOOST_TEST(auth.store.remove(id).ok());  // expires before the delivery lane got to it
+    REQUIRE_CALL(messenger, post("alice@x.example", _, _, _)).WITH(hasStatus(_2, "EXPIRED")).RETURN(std::string("m1"));
+    auto gone = onDeleted(id);
+    for (int i = 0; i < 3 && data(id).messages.empty(); ++i) {
+        gone = redeliver(id);  // the retry queue brings it back for the missing card
+    }
+    BOOST_TEST(data(id).messages.size() == 1u);
+    BOOST_TEST(data(id).resolution == "EXPIRED");
+}
+
+BOOST_FIXTURE_TEST_CASE(recording_what_is_due_never_touches_existing_plugin_data, Fixture) {
+    auto r = auth.create("carol", {"dev"});
+    const auto id = r.metadata().name();
+    {
+        REQUIRE_CALL(messenger, post(_, _, _, _)).RETURN(std::string("m1"));
+        BOOST_TEST(onRequest(r).ok());
+    }
+    const auto before = data(id);
+    BOOST_TEST(handler.recordDue(r).ok());
+    BOOST_TEST((data(id) == before));
+}
+
 BOOST_FIXTURE_TEST_CASE(reviews_update_every_card_once_then_resolution_once, Fixture) {
     auto r = auth.create("carol", {"dev"});
     const auto id = r.metadata().name();
