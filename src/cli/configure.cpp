@@ -14,6 +14,7 @@
 #include <toml++/toml.h>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "common/files.h"
 #include "common/uuid.h"
 #include "teams/app_package.h"
@@ -25,19 +26,29 @@ namespace {
 
 constexpr const char* StateFile = ".teleport-msteams-configure";
 
-const char* Usage = R"(usage: teleport-msteams configure DIR --appID ID --tenantID TENANT
-                                  (--appSecret SECRET | --appSecretFile PATH) [--new-app-id] [--force]
-                                  [--review-endpoint URL]
+const char* About = R"(Writes into DIR: teleport-msteams.toml, manifest.json, color.png, outline.png,
+teleport-msteams-role.yaml and app.zip (upload it to Teams). The secret may also come from
+$TELEPORT_MSTEAMS_APP_SECRET. Re-running keeps the Teams app id (so an uploaded app.zip keeps
+matching) unless --new-app-id, and refuses to overwrite files you changed unless --force.)";
 
-Writes into DIR: teleport-msteams.toml, manifest.json, color.png, outline.png,
-teleport-msteams-role.yaml and app.zip (upload it to Teams).
-The secret may also come from $TELEPORT_MSTEAMS_APP_SECRET. Re-running keeps the Teams app id
-(so an uploaded app.zip keeps matching) unless --new-app-id, and refuses to overwrite files you
-changed unless --force.
---review-endpoint URL turns on Approve and Deny in the cards: the manifest's bot takes card
-actions, the config gets a [review] section, and the role may review on the reviewers' behalf.
-URL is the bot's public HTTPS messaging endpoint (set it in the Azure Bot registration).
-)";
+CommandOptions configureOptions() {
+    CommandOptions o("configure",
+                     "DIR --appID ID --tenantID TENANT (--appSecret SECRET | --appSecretFile PATH) "
+                     "[--new-app-id] [--force] [--review-endpoint URL]",
+                     About);
+    o.add("appID", "", "the Entra ID app registration's application (client) id", "ID")
+        .add("tenantID", "", "the Entra ID tenant (directory) id", "TENANT")
+        .add("appSecret", "", "the app registration's client secret", "SECRET")
+        .add("appSecretFile", "", "read the client secret from this file (an absolute path) at start", "PATH")
+        .add("new-app-id", "", "give the Teams app a new id (the app.zip must be uploaded as a new app)")
+        .add("force", "", "overwrite files in DIR that were changed since the last run")
+        .add("review-endpoint", "",
+             "turn on Approve and Deny in the cards: the bot's public HTTPS messaging endpoint (set it in the "
+             "Azure Bot registration); the config gets a [review] section and the role may review on the "
+             "reviewers' behalf",
+             "URL");
+    return o;
+}
 
 std::string sha256(const std::string& data) {
     unsigned char md[EVP_MAX_MD_SIZE];
@@ -175,54 +186,27 @@ std::string roleYaml(bool reviews) {
 }
 
 int runConfigure(const std::vector<std::string>& args) {
-    std::string dir, appId, secret, secretFile, tenantId, reviewEndpoint;
-    bool newAppId = false, force = false;
-    for (size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        auto value = [&](const char* name) -> std::string {
-            if (i + 1 >= args.size()) {
-                throw std::invalid_argument(std::string(name) + " needs a value");
-            }
-            return args[++i];
-        };
-        try {
-            if (a == "--appID") {
-                appId = value("--appID");
-            } else if (a == "--appSecret") {
-                secret = value("--appSecret");
-            } else if (a == "--appSecretFile") {
-                secretFile = value("--appSecretFile");
-            } else if (a == "--tenantID") {
-                tenantId = value("--tenantID");
-            } else if (a == "--review-endpoint") {
-                reviewEndpoint = value("--review-endpoint");
-            } else if (a == "--new-app-id") {
-                newAppId = true;
-            } else if (a == "--force") {
-                force = true;
-            } else if (a == "-h" || a == "--help") {
-                std::cout << Usage;
-                return 0;
-            } else if (!a.empty() && a[0] == '-') {
-                throw std::invalid_argument("unknown option " + a);
-            } else if (dir.empty()) {
-                dir = a;
-            } else {
-                throw std::invalid_argument("unexpected argument " + a);
-            }
-        } catch (const std::invalid_argument& e) {
-            std::cerr << "teleport-msteams configure: " << e.what() << "\n" << Usage;
-            return 2;
-        }
+    const auto options = configureOptions();
+    int exitCode = 0;
+    auto parsed = options.parse(args, exitCode);
+    if (!parsed) {
+        return exitCode;
     }
+    if (parsed->positional.size() > 1) {
+        return options.usageError("unexpected argument " + parsed->positional[1]);
+    }
+    std::string dir = parsed->positional.empty() ? "" : parsed->positional[0];
+    std::string appId = parsed->get("appID"), secret = parsed->get("appSecret"),
+                secretFile = parsed->get("appSecretFile"), tenantId = parsed->get("tenantID"),
+                reviewEndpoint = parsed->get("review-endpoint");
+    const bool newAppId = parsed->has("new-app-id"), force = parsed->has("force");
     if (secret.empty() && secretFile.empty()) {
         if (const char* env = std::getenv("TELEPORT_MSTEAMS_APP_SECRET")) {
             secret = env;
         }
     }
     if (dir.empty() || appId.empty() || tenantId.empty() || (secret.empty() && secretFile.empty())) {
-        std::cerr << "teleport-msteams configure: DIR, --appID, --tenantID and a secret are required\n" << Usage;
-        return 2;
+        return options.usageError("DIR, --appID, --tenantID and a secret are required");
     }
     if (!isGuid(appId)) {
         std::cerr << "teleport-msteams configure: --appID must be the app registration's GUID\n";

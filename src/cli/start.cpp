@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "common/log.h"
 #include "daemon/app.h"
 #include "plugin/config.h"
@@ -14,20 +15,21 @@
 namespace tmsteams::cli {
 
 int runStart(const std::vector<std::string>& args) {
-    std::string path = "/etc/teleport-msteams.toml";
-    bool debug = false;
-    for (size_t i = 0; i < args.size(); ++i) {
-        if ((args[i] == "-c" || args[i] == "--config") && i + 1 < args.size()) {
-            path = args[++i];
-        } else if (args[i].rfind("--config=", 0) == 0) {
-            path = args[i].substr(9);
-        } else if (args[i] == "-d" || args[i] == "--debug") {
-            debug = true;
-        } else {
-            std::cerr << "teleport-msteams start: unknown argument " << args[i] << "\n";
-            return 2;
-        }
+    CommandOptions options("start", "[-c CONFIG] [-d]",
+                           "Runs the plugin: watches Teleport's access requests and keeps a card in Teams for each. "
+                           "SIGHUP re-reads the configuration; SIGTERM stops it after the work in flight.");
+    options.add("config", "c", "the configuration file (default /etc/teleport-msteams.toml)", "CONFIG")
+        .add("debug", "d", "log at debug level, whatever [log] severity says");
+    int exitCode = 0;
+    auto parsed = options.parse(args, exitCode);
+    if (!parsed) {
+        return exitCode;
     }
+    if (!parsed->positional.empty()) {
+        return options.usageError("unexpected argument " + parsed->positional[0]);
+    }
+    const std::string path = parsed->has("config") ? parsed->get("config") : "/etc/teleport-msteams.toml";
+    const bool debug = parsed->has("debug");
     auto config = plugin::loadConfig(path);
     if (!config.ok()) {
         std::cerr << "teleport-msteams: " << config.status().message() << "\n";

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "common/clock.h"
 #include "plugin/config.h"
 #include "plugin/ms_api_stack.h"
@@ -12,15 +13,19 @@
 namespace tmsteams::cli {
 
 int runUninstall(const std::vector<std::string>& args) {
-    std::string path = "/etc/teleport-msteams.toml";
-    for (size_t i = 0; i < args.size(); ++i) {
-        if ((args[i] == "-c" || args[i] == "--config") && i + 1 < args.size()) {
-            path = args[++i];
-        } else {
-            std::cerr << "usage: teleport-msteams uninstall [-c CONFIG]\n";
-            return 2;
-        }
+    CommandOptions options("uninstall", "[-c CONFIG]",
+                           "Removes the Teams app from every user recipient named in the configuration (channels "
+                           "keep it: a team owner removes it there).");
+    options.add("config", "c", "the configuration file (default /etc/teleport-msteams.toml)", "CONFIG");
+    int exitCode = 0;
+    auto parsed = options.parse(args, exitCode);
+    if (!parsed) {
+        return exitCode;
     }
+    if (!parsed->positional.empty()) {
+        return options.usageError("unexpected argument " + parsed->positional[0]);
+    }
+    const std::string path = parsed->has("config") ? parsed->get("config") : "/etc/teleport-msteams.toml";
     auto config = plugin::loadConfig(path);
     if (!config.ok()) {
         std::cerr << "teleport-msteams: " << config.status().message() << "\n";

@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "common/clock.h"
 #include "common/files.h"
 #include "plugin/config.h"
@@ -17,14 +18,16 @@ namespace tmsteams::cli {
 
 namespace {
 
-const char* Usage = R"(usage: teleport-msteams validate [-c CONFIG] RECIPIENT
-
-Checks, one by one, everything the plugin needs from Microsoft (tokens, the app in the org
-catalog, each Graph permission, the recipient, the app installed for it, its chat) and, when
-[teleport] credentials are configured, from Teleport; then sends a "Hello" card and a sample
-request card to RECIPIENT (an email, an Entra ID user id or a channel link).
-Exits 0 only when every check passed.
-)";
+CommandOptions validateOptions() {
+    CommandOptions o("validate", "[-c CONFIG] RECIPIENT",
+                     "Checks, one by one, everything the plugin needs from Microsoft (tokens, the app in the org "
+                     "catalog, each Graph permission, the recipient, the app installed for it, its chat) and, when "
+                     "[teleport] credentials are configured, from Teleport; then sends a \"Hello\" card and a sample "
+                     "request card to RECIPIENT (an email, an Entra ID user id or a channel link). Exits 0 only when "
+                     "every check passed.");
+    o.add("config", "c", "the configuration file (default /etc/teleport-msteams.toml)", "CONFIG");
+    return o;
+}
 
 constexpr const char* NilGuid = "00000000-0000-0000-0000-000000000000";
 
@@ -160,25 +163,18 @@ teams::CardData sampleRequest(const std::string& cluster) {
 }  // namespace
 
 int runValidate(const std::vector<std::string>& args) {
-    std::string path = "/etc/teleport-msteams.toml";
-    std::string recipient;
-    for (size_t i = 0; i < args.size(); ++i) {
-        if ((args[i] == "-c" || args[i] == "--config") && i + 1 < args.size()) {
-            path = args[++i];
-        } else if (args[i] == "-h" || args[i] == "--help") {
-            std::cout << Usage;
-            return 0;
-        } else if (recipient.empty() && args[i][0] != '-') {
-            recipient = args[i];
-        } else {
-            std::cerr << "teleport-msteams validate: unexpected argument " << args[i] << "\n" << Usage;
-            return 2;
-        }
+    const auto options = validateOptions();
+    int exitCode = 0;
+    auto parsed = options.parse(args, exitCode);
+    if (!parsed) {
+        return exitCode;
     }
-    if (recipient.empty()) {
-        std::cerr << Usage;
-        return 2;
+    if (parsed->positional.size() != 1) {
+        return options.usageError(parsed->positional.empty() ? "RECIPIENT is required"
+                                                             : "unexpected argument " + parsed->positional[1]);
     }
+    const std::string path = parsed->has("config") ? parsed->get("config") : "/etc/teleport-msteams.toml";
+    const std::string recipient = parsed->positional[0];
     auto config = plugin::loadConfig(path);
     if (!config.ok()) {
         std::cerr << "teleport-msteams: " << config.status().message() << "\n";

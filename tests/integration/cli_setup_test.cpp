@@ -373,3 +373,34 @@ BOOST_AUTO_TEST_CASE(the_demo_runs_start_to_finish) {
     BOOST_TEST(r.out.find("3 APPROVED") != std::string::npos);
     BOOST_TEST(r.out.find("Browser view of every conversation: http://127.0.0.1:") != std::string::npos);
 }
+
+// Every subcommand's options come from one description (Poco::Util): --help lists them, and a
+// wrong or incomplete command line is refused with the reason and that same help, exit 2.
+BOOST_AUTO_TEST_CASE(every_command_describes_its_options_and_refuses_wrong_ones) {
+    const std::map<std::string, std::vector<std::string>> options = {
+        {"configure", {"--appID=ID", "--tenantID=TENANT", "--appSecret=SECRET", "--appSecretFile=PATH", "--new-app-id",
+                       "--force", "--review-endpoint=URL"}},
+        {"validate", {"-cCONFIG, --config=CONFIG"}},
+        {"start", {"-cCONFIG, --config=CONFIG", "-d, --debug"}},
+        {"uninstall", {"-cCONFIG, --config=CONFIG"}},
+        {"version", {}},
+    };
+    for (const auto& [command, listed] : options) {
+        auto help = cli({command, "--help"});
+        BOOST_TEST(help.exitCode == 0, command);
+        BOOST_TEST(help.out.find("usage: teleport-msteams " + command) == 0u, help.out);
+        for (const auto& o : listed) {
+            BOOST_TEST(help.out.find(o) != std::string::npos, command << ": " << o << " in\n" << help.out);
+        }
+        auto wrong = cli({command, "--no-such-option"});
+        BOOST_TEST(wrong.exitCode == 2, command);
+        BOOST_TEST(wrong.err.find("teleport-msteams " + command + ": Unknown option") == 0u, wrong.err);
+        BOOST_TEST(wrong.err.find("usage: teleport-msteams " + command) != std::string::npos, wrong.err);
+    }
+    auto noValue = cli({"start", "--config"});
+    BOOST_TEST(noValue.exitCode == 2);
+    BOOST_TEST(noValue.err.find("config requires CONFIG") != std::string::npos, noValue.err);
+    auto both = cli({"start", "--config=/nonexistent/teleport-msteams.toml"});  // the = form works too
+    BOOST_TEST(both.exitCode == 1);
+    BOOST_TEST(both.err.find("/nonexistent/teleport-msteams.toml") != std::string::npos, both.err);
+}
