@@ -93,22 +93,42 @@ BotAuthenticator::BotAuthenticator(HttpTransport& http, common::Clock& clock, Bo
 BotAuthenticator::~BotAuthenticator() = default;
 
 absl::Status BotAuthenticator::refreshKeys(bool force) {
-    // One fetch at a time; whoever waited finds the keys fresh.
-    std::lock_guard fetching(fetchMu_);
     const auto now = clock_.steadyNow();
-    {
-        std::lock_guard lock(mu_);
-        if (!keys_.empty() && !force && now - fetchedAt_ < settings_.keysMaxAge) {
-            return absl::OkStatus();
-        }
-        // Tokens with unknown key ids, or a metadata endpoint that is down, must not let anyone
-        // make us call Microsoft on every request: at most one attempt a minute.
-        if (lastAttempt_ != std::chrono::steady_clock::time_point{} && now - lastAttempt_ < std::chrono::minutes(1)) {
-            return keys_.empty() ? absl::UnavailableError("the Bot Framework signing keys are not loaded yet")
-                                 : absl::OkStatus();
-        }
-        lastAttempt_ = now;
+    std::unique_lock lock(mu_);
+    if (!keys_.empty() && !force && now - fetchedAt_ < settings_.keysMaxAge) {
+        return absl::OkStatus();
     }
+    if (fetching_) {
+        // Single flight: wait for the fetch under way (the lock is not held meanwhile) and use it.
+        const uint64_t waitingFor = fetches_ + 1;
+        fetched_.wait(lock, [&] { return fetches_ >= waitingFor; });
+        return keys_.empty() ? absl::UnavailableError("the Bot Framework signing keys are not loaded yet")
+                             : absl::OkStatus();
+    }
+    // Tokens with unknown key ids, or a metadata endpoint that is down, must not let anyone
+    // make us call Microsoft on every request: at most one attempt a minute.
+    if (lastAttempt_ != std::chrono::steady_clock::time_point{} && now - lastAttempt_ < std::chrono::minutes(1)) {
+        return keys_.empty() ? absl::UnavailableError("the Bot Framework signing keys are not loaded yet")
+                             : absl::OkStatus();
+    }
+    lastAttempt_ = now;
+    fetching_ = true;
+    lock.unlock();
+    auto fresh = fetchKeys();
+    lock.lock();
+    fetching_ = false;
+    ++fetches_;
+    fetched_.notify_all();
+    if (!fresh.ok()) {
+        return fresh.status();
+    }
+    keys_ = std::move(*fresh);
+    fetchedAt_ = now;
+    common::logInfo("Bot Framework signing keys loaded", {{"keys", std::to_string(keys_.size())}});
+    return absl::OkStatus();
+}
+
+absl::StatusOr<std::map<std::string, std::shared_ptr<BotAuthenticator::Key>>> BotAuthenticator::fetchKeys() {
     HttpRequest meta{"GET", settings_.openIdMetadataUrl, {}, "", std::chrono::milliseconds(5000)};
     auto m = http_.send(meta);
     auto metaObj = m.status == 200 ? parseObject(m.body) : nullptr;
@@ -153,11 +173,7 @@ absl::Status BotAuthenticator::refreshKeys(bool force) {
     if (fresh.empty()) {
         return absl::UnavailableError("the Bot Framework signing key set has no usable RSA key");
     }
-    std::lock_guard lock(mu_);
-    keys_ = std::move(fresh);
-    fetchedAt_ = now;
-    common::logInfo("Bot Framework signing keys loaded", {{"keys", std::to_string(keys_.size())}});
-    return absl::OkStatus();
+    return fresh;
 }
 
 std::shared_ptr<BotAuthenticator::Key> BotAuthenticator::findKey(const std::string& kid) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include <absl/status/status.h>
+#include <absl/status/statusor.h>
 
 #include "common/clock.h"
 #include "msapi/http_transport.h"
@@ -41,13 +43,17 @@ public:
 private:
     struct Key;
     absl::Status refreshKeys(bool force);
+    // The metadata and key set from Microsoft; touches no member state (runs without the lock).
+    absl::StatusOr<std::map<std::string, std::shared_ptr<Key>>> fetchKeys();
     std::shared_ptr<Key> findKey(const std::string& kid);
 
     HttpTransport& http_;
     common::Clock& clock_;
     BotAuthSettings settings_;
-    std::mutex fetchMu_;  // one key fetch at a time
-    std::mutex mu_;       // guards keys_ and the fetch times
+    std::mutex mu_;  // guards everything below; never held across a fetch
+    std::condition_variable fetched_;
+    bool fetching_ = false;  // single flight: one fetch at a time, waiters share it
+    uint64_t fetches_ = 0;
     std::map<std::string, std::shared_ptr<Key>> keys_;
     std::chrono::steady_clock::time_point fetchedAt_{};
     std::chrono::steady_clock::time_point lastAttempt_{};
