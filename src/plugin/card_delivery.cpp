@@ -41,6 +41,11 @@ absl::Status RequestHandler::deliver(const std::string& id, const Rendered& rend
                 [&](const std::optional<PluginData>& old) -> std::optional<PluginData> {
                     PluginData d = old ? *old : data;
                     movedOnSeen = old && movedOn(*old);
+                    if (movedOnSeen) {
+                        // These cards show an older state: say in the same write that they need an
+                        // update, so that a crash before it leaves the work to another replica.
+                        d.updating = lease;
+                    }
                     d.messages.insert(d.messages.end(), batch.begin(), batch.end());
                     if (last && d.claim == lease) {
                         d.claim.clear();
@@ -98,10 +103,11 @@ absl::Status RequestHandler::deliver(const std::string& id, const Rendered& rend
                 if (!old || old->claim != lease) {
                     return std::nullopt;
                 }
+                PluginData d = *old;
                 if (movedOn(*old)) {
                     stale = true;
+                    d.updating = lease;
                 }
-                PluginData d = *old;
                 d.claim.clear();
                 return d;
             },
@@ -110,8 +116,14 @@ absl::Status RequestHandler::deliver(const std::string& id, const Rendered& rend
             recordError = r.status();
         }
     }
-    if (stale && !posted.empty()) {
-        if (auto r = refresh(id, posted, stop); !r.ok()) {
+    if (stale) {
+        // Our `updating` lease is recorded: release it once the cards show the truth (another
+        // writer that took it over meanwhile brings every card up to date itself).
+        auto r = posted.empty() ? absl::OkStatus() : refresh(id, posted, stop);
+        if (r.ok()) {
+            r = releaseUpdating(id, lease, stop);
+        }
+        if (!r.ok()) {
             common::logWarn("cannot refresh cards posted while the request changed",
                             {{"request", id}, {"error", std::string(r.message())}});
             wantRetry(id);

@@ -7,6 +7,7 @@
 #include "mocks/mock_auth_client.h"
 #include "mocks/mock_messenger.h"
 #include "mocks/store_auth_client.h"
+#include "plugin/catch_up.h"
 #include "plugin/request_handler.h"
 #include "plugin/retry_queue.h"
 
@@ -201,6 +202,38 @@ BOOST_FIXTURE_TEST_CASE(a_card_posted_while_teleport_is_down_is_recorded_later_a
     BOOST_TEST(redeliver(id).ok());
     BOOST_TEST(data(id).messages.size() == 1u);
     BOOST_TEST(data(id).resolution == "EXPIRED");
+}
+
+// A card posted while another replica recorded the approval shows PENDING: the write that records
+// it also records that it needs an update, so when the poster dies before updating it, another
+// replica brings it up to date once the lease ends (a catch-up sees the marker).
+BOOST_FIXTURE_TEST_CASE(a_card_posted_as_the_request_moved_on_is_marked_for_update_in_the_same_write, Fixture) {
+    auto r = auth.create("carol", {"dev"});
+    const auto id = r.metadata().name();
+    {
+        REQUIRE_CALL(messenger, post("alice@x.example", _, _, _))
+            .WITH(hasStatus(_2, "PENDING"))
+            .SIDE_EFFECT({
+                auto d = data(id);  // meanwhile another replica records the approval
+                d.resolution = "APPROVED";
+                store(id, d);
+            })
+            .RETURN(std::string("m1"));
+        REQUIRE_CALL(messenger, update("alice@x.example", "m1", _, _, _))
+            .RETURN(absl::UnavailableError("the poster is killed before its update lands"));
+        (void)onRequest(r);
+    }
+    const auto left = data(id);
+    BOOST_TEST(left.messages.size() == 1u);
+    BOOST_TEST(!left.updating.empty());  // the unfinished update is on record
+    BOOST_TEST(plugin::liveNeedsAttention(r, &left, clock.now(), 1h));
+    auto other = settings;
+    other.instanceId = "other";
+    plugin::RequestHandler replica(auth, messenger, clock, fanOut, other);
+    clock.advance(46s);  // the dead poster's lease has ended
+    REQUIRE_CALL(messenger, update("alice@x.example", "m1", _, _, _)).RETURN(absl::OkStatus());
+    BOOST_TEST(replica.redeliver(id).ok());
+    BOOST_TEST(data(id).updating.empty());
 }
 
 BOOST_FIXTURE_TEST_CASE(a_failed_update_of_a_gone_request_is_retried, Fixture) {
