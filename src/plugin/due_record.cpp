@@ -24,6 +24,17 @@ std::vector<std::string> RequestHandler::recipientsForNew(const types::AccessReq
     return recipients;
 }
 
+RequestHandler::Stored RequestHandler::takeJustRecorded(const std::string& id) {
+    std::lock_guard lock(recordedMu_);
+    auto it = justRecorded_.find(id);
+    if (it == justRecorded_.end()) {
+        return Stored();  // nothing stored yet, as far as we know
+    }
+    Stored guess = std::move(it->second);
+    justRecorded_.erase(it);
+    return guess;
+}
+
 Outcome RequestHandler::recordDue(const types::AccessRequestV3& req, std::stop_token) {
     if (req.kind() != "access_request" || req.spec().state() != types::PENDING) {
         return Outcome::done();
@@ -37,17 +48,25 @@ Outcome RequestHandler::recordDue(const types::AccessRequestV3& req, std::stop_t
     }
     std::string requester;
     const auto recipients = recipientsForNew(req, requester);
+    PluginData due = rememberRequest(req);
+    due.recipients = recipients;
+    due.hasRecipients = true;
+    due.requester = requester;
     // One create-if-absent: a conflict means someone recorded it first, which is all we want.
-    auto recorded = store_.createOnly(id, [&] {
-        PluginData d = rememberRequest(req);
-        d.recipients = recipients;
-        d.hasRecipients = true;
-        d.requester = requester;
-        return d;
-    }());
+    bool created = false;
+    auto recorded = store_.createOnly(id, due, &created);
     if (recorded.ok()) {
         std::lock_guard lock(recordedMu_);
         recorded_.insert(id);
+        if (created) {
+            teleport::PluginDataMap stored;
+            for (const auto& [k, v] : encodePluginData(due)) {
+                if (!v.empty()) {
+                    stored.emplace(k, v);  // an empty value deletes the key: it is not stored
+                }
+            }
+            justRecorded_[id] = std::move(stored);
+        }
     } else {
         // The delivery lane records it too (with its claim); nothing is lost by giving up here.
         common::logDebug("could not record a new request ahead of delivery",

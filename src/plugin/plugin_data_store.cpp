@@ -13,9 +13,12 @@ absl::StatusOr<std::optional<PluginData>> PluginDataStore::read(const std::strin
     return raw->has_value() ? std::optional<PluginData>(decodePluginData(**raw)) : std::nullopt;
 }
 
-absl::Status PluginDataStore::createOnly(const std::string& id, const PluginData& data) {
+absl::Status PluginDataStore::createOnly(const std::string& id, const PluginData& data, bool* created) {
     // Expecting "nothing stored" needs no read first.
     auto s = auth_.updatePluginData(id, encodePluginData(data), emptyExpectation());
+    if (created) {
+        *created = s.ok();
+    }
     if (s.code() == absl::StatusCode::kAborted) {
         return absl::OkStatus();  // recorded already, by another lane or replica
     }

@@ -35,7 +35,8 @@ public:
     absl::StatusOr<std::optional<PluginData>> read(const std::string& id);
     // Writes `data` only if the request has no plugin data yet: one attempt, OK when written or
     // when someone else's data is there already (kAlreadyExists is not an error here).
-    absl::Status createOnly(const std::string& id, const PluginData& data);
+    // `created` says whether this call wrote it.
+    absl::Status createOnly(const std::string& id, const PluginData& data, bool* created = nullptr);
 
     uint64_t conflicts() const { return conflicts_.load(std::memory_order_relaxed); }
 

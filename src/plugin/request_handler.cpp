@@ -117,6 +117,7 @@ Outcome RequestHandler::onDeleted(const std::string& id, std::stop_token stop) {
     {
         std::lock_guard lock(recordedMu_);
         recorded_.erase(id);
+        justRecorded_.erase(id);
     }
     return conclude(id, onGone(id, stop));
 }
@@ -156,8 +157,9 @@ absl::Status RequestHandler::onPending(const types::AccessRequestV3& req, std::s
     const auto recipients = recipientsForNew(req, requester);
     const std::string lease = leases_.fresh();
     bool otherHolds = false;
-    // A new request has no plugin data yet: try the claim without reading first.
-    const Stored none;
+    // A new request has no plugin data yet, or what the Teleport lane just wrote: try the claim
+    // on that guess without reading first.
+    const Stored guess = takeJustRecorded(id);
     Stored stored;
     auto claimed = store_.modify(
         id,
@@ -183,7 +185,7 @@ absl::Status RequestHandler::onPending(const types::AccessRequestV3& req, std::s
             d.claim = lease;
             return d;
         },
-        stop, &none, &stored);
+        stop, &guess, &stored);
     if (!claimed.ok()) {
         return claimed.status();
     }

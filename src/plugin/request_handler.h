@@ -165,8 +165,12 @@ private:
     std::map<std::string, std::vector<StoredMessage>> unrecorded_;
     // Requests known to have plugin data, so the Teleport lane asks Auth only about new ones
     // (forgotten when a request is gone).
-    std::mutex recordedMu_;  // guards recorded_
+    std::mutex recordedMu_;  // guards recorded_ and justRecorded_
     std::set<std::string> recorded_;
+    // What the Teleport lane wrote for a new request, until the delivery lane's claim uses it as
+    // its guess of what is stored (saving a read and a failed write).
+    std::map<std::string, teleport::PluginDataMap> justRecorded_;
+    Stored takeJustRecorded(const std::string& id);
 };
 
 }  // namespace tmsteams::plugin

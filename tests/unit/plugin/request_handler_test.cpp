@@ -121,6 +121,16 @@ BOOST_FIXTURE_TEST_CASE(what_a_new_request_is_due_is_recorded_before_any_post, F
     BOOST_TEST(data(id).resolution == "EXPIRED");
 }
 
+BOOST_FIXTURE_TEST_CASE(the_claim_after_the_teleport_lane_costs_no_conflict, Fixture) {
+    auto r = auth.create("carol", {"dev"});
+    const auto id = r.metadata().name();
+    BOOST_TEST(handler.recordDue(r).ok());
+    REQUIRE_CALL(messenger, post("alice@x.example", _, _, _)).RETURN(std::string("m1"));
+    BOOST_TEST(onRequest(r).ok());
+    BOOST_TEST(data(id).messages.size() == 1u);
+    BOOST_TEST(handler.casConflicts() == 0u);  // the claim trusted what the lane wrote
+}
+
 BOOST_FIXTURE_TEST_CASE(recording_what_is_due_never_touches_existing_plugin_data, Fixture) {
     auto r = auth.create("carol", {"dev"});
     const auto id = r.metadata().name();
