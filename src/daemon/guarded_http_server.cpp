@@ -2,6 +2,7 @@
 #include "daemon/guarded_http_server.h"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <condition_variable>
 #include <map>
@@ -108,6 +109,9 @@ public:
     void run() override {
         {
             std::lock_guard lock(registry_->mu);
+            // Our own descriptor of the socket: Poco closes its one when the connection ends,
+            // and the number may be reused at once; ours stays valid until we deregister.
+            cutFd_ = ::dup(socket().impl()->sockfd());
             registry_->open[this] = {SteadyClock::now(), true, false};
         }
         currentConnection = this;
@@ -118,14 +122,23 @@ public:
         currentConnection = nullptr;
         std::lock_guard lock(registry_->mu);
         registry_->open.erase(this);
+        if (cutFd_ >= 0) {
+            ::close(cutFd_);
+            cutFd_ = -1;
+        }
     }
-    // Called with the registry's lock held, so the connection is still running.
-    void cutOff() { ::shutdown(socket().impl()->sockfd(), SHUT_RDWR); }
+    // Called with the registry's lock held, so `cutFd_` is still ours.
+    void cutOff() {
+        if (cutFd_ >= 0) {
+            ::shutdown(cutFd_, SHUT_RDWR);
+        }
+    }
     GuardedHttpServer::Registry& registry() { return *registry_; }
 
 private:
     std::shared_ptr<GuardedHttpServer::Registry> registry_;
     std::string client_;
+    int cutFd_ = -1;
 };
 
 // Marks the end of each request, so a kept-alive connection's next one gets a fresh deadline.

@@ -114,7 +114,12 @@ absl::Status BotAuthenticator::refreshKeys(bool force) {
     lastAttempt_ = now;
     fetching_ = true;
     lock.unlock();
-    auto fresh = fetchKeys();
+    absl::StatusOr<std::map<std::string, std::shared_ptr<Key>>> fresh = absl::InternalError("key fetch failed");
+    try {
+        fresh = fetchKeys();
+    } catch (const std::exception& e) {  // waiters must never be left waiting for a fetch that died
+        fresh = absl::UnavailableError(std::string("cannot read the Bot Framework signing keys: ") + e.what());
+    }
     lock.lock();
     fetching_ = false;
     ++fetches_;

@@ -50,7 +50,12 @@ absl::StatusOr<std::string> TokenCache::get(std::stop_token stop) {
     const AppCredentials creds = creds_;
     const uint64_t generation = credsGeneration_;
     lock.unlock();
-    auto result = fetchOnce(creds, stop);
+    absl::StatusOr<Fetched> result = absl::InternalError("token fetch failed");
+    try {
+        result = fetchOnce(creds, stop);
+    } catch (const std::exception& e) {  // waiters must never be left waiting for a fetch that died
+        result = absl::InternalError(std::string("token fetch failed: ") + e.what());
+    }
     lock.lock();
     fetching_ = false;
     ++fetches_;

@@ -18,7 +18,11 @@ absl::Status RequestHandler::deliver(const std::string& id, const Rendered& rend
     auto movedOn = [&](const PluginData& d) {
         return d.reviewsCount > rendered.reviews || (rendered.pending && !d.resolution.empty());
     };
-    const auto deadline = clock_.steadyNow() + settings_.recipientDeadline;
+    // Every post must end, and its record land, before our claim does: otherwise another replica
+    // could take the claim over and post the same card again.
+    const auto beforeLeaseEnds = leases_.left(lease) - std::chrono::seconds(5);
+    const auto deadline = clock_.steadyNow() + std::clamp<std::chrono::milliseconds>(
+                                                   beforeLeaseEnds, std::chrono::milliseconds(0), settings_.recipientDeadline);
     // Posts run concurrently; records are written by one of them at a time, taking every card
     // posted so far in one write, with no lock held while writing.
     std::mutex mu;  // guards the fields below (never held across a call)
@@ -26,27 +30,35 @@ absl::Status RequestHandler::deliver(const std::string& id, const Rendered& rend
     std::vector<StoredMessage> toRecord, posted;
     size_t finished = 0;
     bool recording = false, released = missing.empty(), stale = false;
+    // Set when our write took over another writer's `updating` lease: it may have died with some
+    // cards not yet updated, so every card (not only ours) is brought up to date.
+    bool tookOver = false;
+    std::vector<StoredMessage> allCards;
     absl::Status recordError;
     auto recordPending = [&](std::unique_lock<std::mutex>& lock) {
         recording = true;
         while (!toRecord.empty()) {
             auto batch = std::move(toRecord);
             toRecord.clear();
-            // The last record also releases the claim.
-            const bool last = finished == missing.size() && failed.empty();
+            // The last record also releases the claim, unless some posted card is not recorded.
+            const bool last = finished == missing.size() && failed.empty() && recordError.ok();
             lock.unlock();
-            bool movedOnSeen = false;
+            bool movedOnSeen = false, replacedOther = false;
+            std::vector<StoredMessage> cards;
             auto recorded = store_.modify(
                 id,
                 [&](const std::optional<PluginData>& old) -> std::optional<PluginData> {
                     PluginData d = old ? *old : data;
                     movedOnSeen = old && movedOn(*old);
+                    replacedOther = false;
                     if (movedOnSeen) {
                         // These cards show an older state: say in the same write that they need an
                         // update, so that a crash before it leaves the work to another replica.
+                        replacedOther = !d.updating.empty() && d.updating != lease;
                         d.updating = lease;
                     }
                     d.messages.insert(d.messages.end(), batch.begin(), batch.end());
+                    cards = d.messages;
                     if (last && d.claim == lease) {
                         d.claim.clear();
                     }
@@ -54,7 +66,11 @@ absl::Status RequestHandler::deliver(const std::string& id, const Rendered& rend
                 },
                 stop, &stored, &stored);
             lock.lock();
-            stale = stale || movedOnSeen;
+            if (recorded.ok()) {
+                stale = stale || movedOnSeen;
+                tookOver = tookOver || replacedOther;
+                allCards = std::move(cards);
+            }
             if (!recorded.ok()) {
                 recordError = recorded.status();
                 common::logError("posted cards but cannot record them yet",
@@ -96,7 +112,11 @@ absl::Status RequestHandler::deliver(const std::string& id, const Rendered& rend
         });
     }
     fanOut_.run(std::move(posts));
-    if (!released) {
+    // Release the claim, unless posted cards wait unrecorded (Teleport unreachable): then it
+    // stays until they are recorded or it ends, so nobody posts them again meanwhile.
+    if (!released && recordError.ok()) {
+        bool movedOnSeen = false, replacedOther = false;
+        std::vector<StoredMessage> cards;
         auto r = store_.modify(
             id,
             [&](const std::optional<PluginData>& old) -> std::optional<PluginData> {
@@ -104,22 +124,30 @@ absl::Status RequestHandler::deliver(const std::string& id, const Rendered& rend
                     return std::nullopt;
                 }
                 PluginData d = *old;
-                if (movedOn(*old)) {
-                    stale = true;
+                movedOnSeen = movedOn(*old);
+                replacedOther = false;
+                if (movedOnSeen) {
+                    replacedOther = !d.updating.empty() && d.updating != lease;
                     d.updating = lease;
                 }
                 d.claim.clear();
+                cards = d.messages;
                 return d;
             },
             stop, &stored, &stored);
         if (!r.ok()) {
             recordError = r.status();
+        } else if (r->has_value()) {
+            stale = stale || movedOnSeen;
+            tookOver = tookOver || replacedOther;
+            allCards = std::move(cards);
         }
     }
     if (stale) {
         // Our `updating` lease is recorded: release it once the cards show the truth (another
         // writer that took it over meanwhile brings every card up to date itself).
-        auto r = posted.empty() ? absl::OkStatus() : refresh(id, posted, stop);
+        const auto& toRefresh = tookOver ? allCards : posted;
+        auto r = toRefresh.empty() ? absl::OkStatus() : refresh(id, toRefresh, stop);
         if (r.ok()) {
             r = releaseUpdating(id, lease, stop);
         }
@@ -265,6 +293,7 @@ absl::Status RequestHandler::followUp(const std::string& id, const Stored& store
         return absl::OkStatus();
     }
     const PluginData d = decodePluginData(*stored);
+    tellRequesterIfOwed(id, d, stop);
     if (d.hasRecipients && !missingRecipients(d).empty() && !d.resolution.empty()) {
         // Cards never posted (their poster died, or a recipient kept failing): the final
         // state still goes to them, by whoever holds the claim or, after it, by us.

@@ -21,6 +21,11 @@ bool cardsComplete(const PluginData& d) {
     return !d.hasRecipients || missingRecipients(d).empty();
 }
 
+// notify_requester: an outcome recorded that the requester was not told yet.
+bool requesterOwed(const PluginData& d) {
+    return !d.requester.empty() && !d.resolution.empty() && d.requesterNotified != d.resolution;
+}
+
 }  // namespace
 
 bool liveNeedsAttention(const types::AccessRequestV3& request, const PluginData* data,
@@ -36,7 +41,7 @@ bool liveNeedsAttention(const types::AccessRequestV3& request, const PluginData*
         auto created = teleport::fromProtoTime(request.spec().created());
         return created && now - *created < resolvedCatchUpWindow;
     }
-    if (!data->claim.empty() || !data->updating.empty() || !cardsComplete(*data)) {
+    if (!data->claim.empty() || !data->updating.empty() || !cardsComplete(*data) || requesterOwed(*data)) {
         return true;  // work cut short, or a claim to look at once its lease ends
     }
     if (state == types::PENDING) {
@@ -47,7 +52,7 @@ bool liveNeedsAttention(const types::AccessRequestV3& request, const PluginData*
 }
 
 bool goneNeedsAttention(const PluginData& d) {
-    return d.resolution.empty() || !d.updating.empty() || !cardsComplete(d);
+    return d.resolution.empty() || !d.updating.empty() || !cardsComplete(d) || requesterOwed(d);
 }
 
 }  // namespace tmsteams::plugin

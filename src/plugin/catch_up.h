@@ -12,7 +12,7 @@ namespace tmsteams::plugin {
 
 // A live request needs handling unless its plugin data shows it fully handled for its
 // current state: no claim or card update in progress, every card posted, the reviews and
-// the outcome recorded. `data` is null when it has none; a resolved request without data
+// the outcome recorded, and the requester told the outcome (notify_requester). `data` is null when it has none; a resolved request without data
 // needs handling only while it is recent enough to get final-state cards.
 bool liveNeedsAttention(const types::AccessRequestV3& request, const PluginData* data,
                         std::chrono::system_clock::time_point now, std::chrono::milliseconds resolvedCatchUpWindow);

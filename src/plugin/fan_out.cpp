@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <atomic>
 
+#include "common/log.h"
+
 namespace tmsteams::plugin {
 
 struct FanOut::Batch {
@@ -16,7 +18,12 @@ struct FanOut::Batch {
     // Takes tasks until none is left.
     void work() {
         for (size_t i = next++; i < tasks.size(); i = next++) {
-            tasks[i]();
+            try {
+                tasks[i]();
+            } catch (const std::exception& e) {
+                // A batch must always finish: its caller's frame owns what the tasks use.
+                common::logError("a call to a recipient failed unexpectedly", {{"error", e.what()}});
+            }
             std::lock_guard lock(mu);
             if (++finished == tasks.size()) {
                 done.notify_all();

@@ -357,6 +357,7 @@ absl::Status RequestHandler::redeliverNow(const std::string& id, std::stop_token
                 // Cards never posted (their poster died first) still get the final state,
                 // rendered from what plugin data remembers of the request.
                 const Rendered r = render(id, d);
+                tellRequesterIfOwed(id, d, stop);
                 if (auto s = deliverMissing(id, d, r, stop); !s.ok()) {
                     return s;
                 }
@@ -382,6 +383,7 @@ absl::Status RequestHandler::redeliverNow(const std::string& id, std::stop_token
         return onResolved(**req, stop);
     }
     const Rendered r = render(**req);
+    tellRequesterIfOwed(id, d, stop);
     if (auto s = deliverMissing(id, d, r, stop); !s.ok()) {
         return s;
     }

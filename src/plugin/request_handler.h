@@ -146,6 +146,9 @@ private:
     void tellRequester(const std::string& id, const std::string& tag, const teams::CardData& card,
                        std::stop_token stop);
     absl::Status sendReminder(const types::AccessRequestV3& request, std::stop_token stop);
+    // A recorded outcome the requester was not told yet (Microsoft was not reached, or the post
+    // failed): tell them now.
+    void tellRequesterIfOwed(const std::string& id, const PluginData& data, std::stop_token stop);
 
     CardContext cardContext() const;
 

@@ -34,12 +34,23 @@ std::string RequestHandler::requesterRecipient(const types::AccessRequestV3& req
     return "";
 }
 
+void RequestHandler::tellRequesterIfOwed(const std::string& id, const PluginData& d, std::stop_token stop) {
+    if (settings_.notifyRequester && !d.requester.empty() && !d.resolution.empty() &&
+        d.requesterNotified != d.resolution) {
+        tellRequester(id, d.resolution, plugin::cardFor(viewOf(id, d), cardContext()), stop);
+    }
+}
+
 void RequestHandler::tellRequester(const std::string& id, const std::string& tag, const teams::CardData& card,
                                    std::stop_token stop) {
     if (!settings_.notifyRequester) {
         return;
     }
-    std::string to;
+    if (!messenger_.ready()) {
+        wantRetry(id);  // recorded only once it can be sent: the retry tells them
+        return;
+    }
+    std::string to, before;
     auto won = store_.modify(
         id,
         [&](const std::optional<PluginData>& old) -> std::optional<PluginData> {
@@ -47,6 +58,7 @@ void RequestHandler::tellRequester(const std::string& id, const std::string& tag
                 return std::nullopt;
             }
             PluginData d = *old;
+            before = d.requesterNotified;
             d.requesterNotified = tag;  // recorded first: told once, even with replicas
             to = d.requester;
             return d;
@@ -77,14 +89,27 @@ void RequestHandler::tellRequester(const std::string& id, const std::string& tag
         ++stats_.cardFailures;
         common::logError("cannot tell the requester the outcome", {{"request", id}, {"recipient", to},
                                                                   {"error", std::string(posted.status().message())}});
+        // Take the mark back, so that the retry (or another replica) tells them.
+        (void)store_.modify(
+            id,
+            [&](const std::optional<PluginData>& old) -> std::optional<PluginData> {
+                if (!old || old->requesterNotified != tag) {
+                    return std::nullopt;
+                }
+                PluginData d = *old;
+                d.requesterNotified = before;
+                return d;
+            },
+            stop);
+        wantRetry(id);
         return;
     }
     common::logInfo("requester told the outcome", {{"request", id}, {"state", tag}});
 }
 
 absl::Status RequestHandler::sendReminder(const types::AccessRequestV3& req, std::stop_token stop) {
-    if (settings_.remindAfter.count() <= 0 || req.spec().state() != types::PENDING) {
-        return absl::OkStatus();
+    if (settings_.remindAfter.count() <= 0 || req.spec().state() != types::PENDING || !messenger_.ready()) {
+        return absl::OkStatus();  // not due, or Microsoft not reached yet: the next scan sends it
     }
     const std::string id = req.metadata().name();
     auto created = teleport::fromProtoTime(req.spec().created());

@@ -11,7 +11,8 @@ std::optional<std::chrono::milliseconds> RetryPolicy::next(const std::string& id
         return std::nullopt;
     }
     if (outcome.after) {
-        return *outcome.after;
+        // A lease read from plugin data sets this: never sooner than now, never past an hour.
+        return std::clamp<std::chrono::milliseconds>(*outcome.after, std::chrono::milliseconds(0), std::chrono::hours(1));
     }
     const int attempt = attempts_[id]++;
     const auto delay = std::chrono::milliseconds(5000) * (1 << std::min(attempt, 6));

@@ -24,6 +24,9 @@ public:
     virtual absl::Status update(const std::string& recipient, const std::string& activityId,
                                 const std::string& activityJson,
                                 std::chrono::steady_clock::time_point deadline, std::stop_token stop) = 0;
+    // False while Microsoft is not reached yet (every call would fail as unavailable): work that
+    // is recorded before it is sent (notices, reminders) waits instead of being spent.
+    virtual bool ready() const { return true; }
 };
 
 }  // namespace tmsteams::teams

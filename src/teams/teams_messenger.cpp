@@ -98,7 +98,12 @@ absl::StatusOr<std::string> TeamsMessenger::conversationFor(const std::string& r
     }
     entry->resolving = true;
     lock.unlock();
-    auto conv = resolve(recipient, ctx);
+    absl::StatusOr<std::string> conv = absl::InternalError("lookup failed");
+    try {
+        conv = resolve(recipient, ctx);
+    } catch (const std::exception& e) {  // waiters must never be left waiting for a lookup that died
+        conv = absl::InternalError(std::string("looking up ") + recipient + " failed: " + e.what());
+    }
     lock.lock();
     entry->resolving = false;
     ++entry->attempts;

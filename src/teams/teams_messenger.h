@@ -26,7 +26,7 @@ public:
     // answered, and every call fails as unavailable (to be retried) until setCatalogAppId.
     TeamsMessenger(msapi::GraphClient& graph, msapi::BotClient& bot, std::string catalogAppId);
     void setCatalogAppId(std::string id);
-    bool ready() const;
+    bool ready() const override;
 
     // Messenger
     absl::Status prepare(const std::string& recipient, std::chrono::steady_clock::time_point deadline,

@@ -45,8 +45,14 @@ GrpcAuthClient::Dialed GrpcAuthClient::dial(const std::string& addr, const TlsCr
 }
 
 void GrpcAuthClient::install(Dialed d, uint64_t generation) const {
+    // Channels replaced here are released after the lock: the last reference to a tunnelled
+    // channel stops and joins its pump, which must not happen with the lock held.
+    std::shared_ptr<grpc::Channel> oldChannel;
+    std::shared_ptr<proto::AuthService::Stub> oldStub;
     std::unique_lock lock(mu_);
     if (generation != generation_) {
+        lock.unlock();
+        d.channel.reset();
         return;  // reconnect() changed the address or credentials meanwhile: that dial wins
     }
     lastDial_ = std::chrono::steady_clock::now();
@@ -61,8 +67,14 @@ void GrpcAuthClient::install(Dialed d, uint64_t generation) const {
     }
     dialError_ = absl::OkStatus();
     direct_ = d.direct;
+    oldChannel = std::move(channel_);
+    oldStub = std::move(stub_);
     channel_ = d.channel;
     stub_ = proto::AuthService::NewStub(channel_);
+    lock.unlock();
+    d.channel.reset();
+    oldStub.reset();
+    oldChannel.reset();
 }
 
 void GrpcAuthClient::reconnect(const std::string& addr, const TlsCredentials& creds) {

@@ -12,6 +12,9 @@ public:
     IMPLEMENT_MOCK3(prepare);
     IMPLEMENT_MOCK4(post);
     IMPLEMENT_MOCK5(update);
+    // Microsoft reached (the Teams app found); tests set it false to play the time before.
+    bool reachable = true;
+    bool ready() const override { return reachable; }
 };
 
 }  // namespace tmsteams::testing

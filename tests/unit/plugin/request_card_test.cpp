@@ -69,4 +69,9 @@ BOOST_AUTO_TEST_CASE(leases_are_ours_or_others_until_they_end) {
     BOOST_TEST(mine.left(lease).count() == 0);
     BOOST_TEST(!mine.heldByOther(""));
     BOOST_TEST(!mine.heldByOther("garbage"));
+    // Plugin data is input from the network: a lease no replica could have granted holds nothing.
+    BOOST_TEST(!mine.heldByOther("other 9223372036854775807"));
+    BOOST_TEST(!mine.heldByOther("other 99999999999999999999999"));
+    BOOST_TEST(!mine.heldByOther("other 12x"));
+    BOOST_TEST(mine.left("other -9223372036854775807").count() == 0);
 }

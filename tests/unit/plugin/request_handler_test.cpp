@@ -246,6 +246,40 @@ BOOST_FIXTURE_TEST_CASE(a_card_posted_as_the_request_moved_on_is_marked_for_upda
     BOOST_TEST(data(id).updating.empty());
 }
 
+// notify_requester: an outcome reached before Microsoft is is not spent: nothing is recorded as
+// told until the notice can go, and a later try (or a catch-up) tells the requester once.
+BOOST_FIXTURE_TEST_CASE(the_requester_is_told_the_outcome_once_microsoft_is_reached, Fixture) {
+    plugin::HandlerSettings s = settings;
+    s.notifyRequester = true;
+    plugin::RequestHandler h(auth, messenger, clock, fanOut, s);
+    auto r = auth.create("carol@x.example", {"dev"});
+    const auto id = r.metadata().name();
+    {
+        ALLOW_CALL(messenger, post(_, _, _, _)).RETURN(std::string("m-") + _1);
+        BOOST_TEST(h.onRequest(r).ok());
+    }
+    messenger.reachable = false;
+    auto approved = auth.review(id, "bob", types::APPROVED);
+    {
+        ALLOW_CALL(messenger, update(_, _, _, _, _)).RETURN(absl::UnavailableError("not reached"));
+        FORBID_CALL(messenger, post(_, _, _, _));
+        auto o = h.onRequest(approved);
+        BOOST_TEST((o.kind == plugin::Outcome::Kind::Retry));
+    }
+    auto d = data(id);
+    BOOST_TEST(d.resolution == "APPROVED");
+    BOOST_TEST(d.requesterNotified.empty());
+    BOOST_TEST(plugin::liveNeedsAttention(approved, &d, clock.now(), 1h));
+    messenger.reachable = true;
+    ALLOW_CALL(messenger, update(_, _, _, _, _)).RETURN(absl::OkStatus());
+    REQUIRE_CALL(messenger, post("carol@x.example", _, _, _))
+        .WITH(_2.find("Your access request was APPROVED") != std::string::npos)
+        .RETURN(std::string("notice"));
+    BOOST_TEST(h.redeliver(id).ok());
+    BOOST_TEST(data(id).requesterNotified == "APPROVED");
+    BOOST_TEST(h.redeliver(id).ok());  // told once
+}
+
 BOOST_FIXTURE_TEST_CASE(a_failed_update_of_a_gone_request_is_retried, Fixture) {
     auto r = auth.create("carol", {"dev"});
     const auto id = r.metadata().name();
