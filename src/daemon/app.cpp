@@ -94,7 +94,7 @@ int App::run() {
     d.messenger = std::make_unique<teams::TeamsMessenger>(*d.ms->graph, *d.ms->bot, "");
     d.executor = std::make_unique<KeyedExecutor>(16);
     d.teleportLane = std::make_unique<KeyedExecutor>(4);
-    d.fanOut = std::make_unique<FanOut>(32);
+    d.fanOut = std::make_unique<FanOut>(64);
     d.retries = std::make_unique<RetryQueue>([&d](const std::string& id) {
         auto st = d.stop.get_token();
         d.executor->submit(id, [&d, id, st] { d.settle(id, d.handler->redeliver(id, st), "redelivery failed"); });

@@ -62,6 +62,7 @@ void App::Impl::reachMicrosoft(std::stop_token st) {
     if (watching) {
         catchUpOnce();  // cards that waited for Microsoft go now, not at their next retry
     }
+    systemd.status("Microsoft Teams reached");  // `systemctl status` shows it; READY=1 came with the watch
 }
 
 void App::Impl::preload() {
