@@ -51,6 +51,16 @@ std::optional<CommandOptions::Parsed> CommandOptions::parse(const std::vector<st
     return parsed;
 }
 
+std::optional<CommandOptions::Parsed> CommandOptions::parseOptionsOnly(const std::vector<std::string>& args,
+                                                                      int& exitCode) const {
+    auto parsed = parse(args, exitCode);
+    if (parsed && !parsed->positional.empty()) {
+        exitCode = usageError("unexpected argument " + parsed->positional[0]);
+        return std::nullopt;
+    }
+    return parsed;
+}
+
 void CommandOptions::printHelp(std::ostream& out) const {
     Poco::Util::HelpFormatter help(options_);
     help.setUnixStyle(true);

@@ -34,6 +34,8 @@ public:
     // nullopt when --help was asked (help printed on stdout, exit 0) or the arguments are wrong
     // (the reason and the help printed on stderr, exit 2): `exitCode` says which.
     std::optional<Parsed> parse(const std::vector<std::string>& args, int& exitCode) const;
+    // The same, for a command that takes options only: a positional argument is refused.
+    std::optional<Parsed> parseOptionsOnly(const std::vector<std::string>& args, int& exitCode) const;
     void printHelp(std::ostream& out) const;
     // "teleport-msteams COMMAND: message", then the help, on stderr; returns 2.
     int usageError(const std::string& message) const;

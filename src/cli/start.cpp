@@ -21,12 +21,9 @@ int runStart(const std::vector<std::string>& args) {
     options.add("config", "c", "the configuration file (default /etc/teleport-msteams.toml)", "CONFIG")
         .add("debug", "d", "log at debug level, whatever [log] severity says");
     int exitCode = 0;
-    auto parsed = options.parse(args, exitCode);
+    auto parsed = options.parseOptionsOnly(args, exitCode);
     if (!parsed) {
         return exitCode;
-    }
-    if (!parsed->positional.empty()) {
-        return options.usageError("unexpected argument " + parsed->positional[0]);
     }
     const std::string path = parsed->has("config") ? parsed->get("config") : "/etc/teleport-msteams.toml";
     const bool debug = parsed->has("debug");

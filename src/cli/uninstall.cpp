@@ -18,12 +18,9 @@ int runUninstall(const std::vector<std::string>& args) {
                            "keep it: a team owner removes it there).");
     options.add("config", "c", "the configuration file (default /etc/teleport-msteams.toml)", "CONFIG");
     int exitCode = 0;
-    auto parsed = options.parse(args, exitCode);
+    auto parsed = options.parseOptionsOnly(args, exitCode);
     if (!parsed) {
         return exitCode;
-    }
-    if (!parsed->positional.empty()) {
-        return options.usageError("unexpected argument " + parsed->positional[0]);
     }
     const std::string path = parsed->has("config") ? parsed->get("config") : "/etc/teleport-msteams.toml";
     auto config = plugin::loadConfig(path);

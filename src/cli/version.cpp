@@ -10,12 +10,9 @@ namespace tmsteams::cli {
 int runVersion(const std::vector<std::string>& args) {
     CommandOptions options("version", "", "Prints the version, the git ref it was built from and the compiler.");
     int exitCode = 0;
-    auto parsed = options.parse(args, exitCode);
+    auto parsed = options.parseOptionsOnly(args, exitCode);
     if (!parsed) {
         return exitCode;
-    }
-    if (!parsed->positional.empty()) {
-        return options.usageError("unexpected argument " + parsed->positional[0]);
     }
     std::cout << "teleport-msteams v" << TMSTEAMS_VERSION << " git:" << TMSTEAMS_GIT_REF << " "
               << TMSTEAMS_COMPILER << "\n";

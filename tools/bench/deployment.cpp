@@ -222,6 +222,24 @@ std::pair<std::string, int64_t> Deployment::create(const std::string& user, cons
     return {out.metadata().name(), nowMs()};
 }
 
+void Deployment::createPosted(int n) {
+    std::vector<std::thread> creators;
+    for (int w = 0; w < 8; ++w) {
+        creators.emplace_back([&, w] {
+            for (int i = w; i < n; i += 8) {
+                create("requester", {});
+            }
+        });
+    }
+    for (auto& t : creators) {
+        t.join();
+    }
+    const auto end = Clock::now() + 30min;
+    while (Clock::now() < end && stat("bot.post", 201) < uint64_t(n)) {
+        std::this_thread::sleep_for(500ms);
+    }
+}
+
 std::vector<std::pair<std::string, int64_t>> Deployment::cards(const std::string& id) {
     auto resp = graph_->control("GET", "/_fake/activities?history=0&contains=" + testsupport::formEncode(id));
     std::vector<std::pair<std::string, int64_t>> out;

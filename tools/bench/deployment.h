@@ -66,6 +66,9 @@ public:
     double startDaemon();
     // Creates a request; returns its id and the wall-clock ms when the call returned.
     std::pair<std::string, int64_t> create(const std::string& user, const std::vector<std::string>& reviewers);
+    // Creates `n` requests (8 at a time, no reviewers) and waits until each has its card (at most
+    // 30 minutes).
+    void createPosted(int n);
     // Cards the fake holds for one request: (conversation, receivedMs).
     std::vector<std::pair<std::string, int64_t>> cards(const std::string& id);
     // All cards: (conversation, request id), with duplicates.

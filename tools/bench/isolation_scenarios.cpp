@@ -108,21 +108,7 @@ void reconnect(const Options& o) {
     Deployment d(c);
     d.startDaemon();
     const int n = o.quick ? 200 : 10000;
-    std::vector<std::thread> creators;
-    for (int w = 0; w < 8; ++w) {
-        creators.emplace_back([&, w] {
-            for (int i = w; i < n; i += 8) {
-                d.create("requester", {});
-            }
-        });
-    }
-    for (auto& t : creators) {
-        t.join();
-    }
-    auto end = Clock::now() + 30min;
-    while (Clock::now() < end && d.stat("bot.post", 201) < uint64_t(n)) {
-        std::this_thread::sleep_for(500ms);
-    }
+    d.createPosted(n);
     std::this_thread::sleep_for(3s);  // the last claims released, the start's catch-ups done
     for (int run = 0; run < o.runs; ++run) {
         const double catchUps = d.metric("teleport_msteams_catch_ups_total");

@@ -219,21 +219,7 @@ void resources(const Options& o) {
     d.startDaemon();
     const int n = o.quick ? 200 : 10000;
     auto cpu0 = procStats(d.daemonPid()).cpuSeconds;
-    std::vector<std::thread> creators;
-    for (int w = 0; w < 8; ++w) {
-        creators.emplace_back([&, w] {
-            for (int i = w; i < n; i += 8) {
-                d.create("requester", {});
-            }
-        });
-    }
-    for (auto& t : creators) {
-        t.join();
-    }
-    auto end = Clock::now() + 30min;
-    while (Clock::now() < end && d.stat("bot.post", 201) < uint64_t(n)) {
-        std::this_thread::sleep_for(500ms);
-    }
+    d.createPosted(n);
     std::this_thread::sleep_for(1s);
     auto st = procStats(d.daemonPid());
     figure("S4 resident memory with " + std::to_string(n) + " pending requests", "MiB", 64)
