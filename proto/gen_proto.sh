@@ -11,7 +11,7 @@ rm -rf "$tmp"; mkdir -p "$tmp"
 "$protoc" -I"$srcdir" -I/usr/include --cpp_out="$tmp" --grpc_out="$tmp" \
   --plugin=protoc-gen-grpc="$plugin" $rel
 find "$tmp" -name '*.grpc.pb.*' -path '*types*' -delete
-find "$tmp" -name 'wrappers.grpc.pb.*' -delete
+find "$tmp" \( -name 'wrappers.grpc.pb.*' -o -name 'metadata.grpc.pb.*' -o -name 'access_monitoring_rules.grpc.pb.*' \) -delete
 for f in $(find "$tmp" -type f); do
   b=$(basename "$f")
   # Rewrite includes of other generated headers to the flat names.

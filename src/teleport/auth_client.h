@@ -11,13 +11,17 @@
 
 #include <absl/status/statusor.h>
 
+#include "access_monitoring_rules.pb.h"
 #include "authservice.pb.h"
 #include "types.pb.h"
 
 namespace tmsteams::teleport {
 
+inline constexpr const char* KindAccessMonitoringRule = "access_monitoring_rule";
+
 using PluginDataMap = std::map<std::string, std::string>;
 using UserTraits = std::map<std::string, std::vector<std::string>>;
+using AccessMonitoringRule = ::teleport::accessmonitoringrules::v1::AccessMonitoringRule;
 
 // A server stream of watch events.
 class WatchStream {
@@ -36,7 +40,10 @@ public:
     virtual ~AuthClient() = default;
 
     virtual absl::StatusOr<proto::PingResponse> ping() = 0;
-    virtual std::unique_ptr<WatchStream> watchAccessRequests() = 0;
+    // Access requests and, with `withRules`, access monitoring rules too. Rules are asked for
+    // with partial success allowed: a role that may not read them still watches requests, and
+    // the INIT event's WatchStatus lists the kinds Teleport accepted.
+    virtual std::unique_ptr<WatchStream> watchAccessRequests(bool withRules) = 0;
     // This plugin's entry on one request; nullopt when there is none.
     virtual absl::StatusOr<std::optional<PluginDataMap>> getPluginData(const std::string& requestId) = 0;
     // Every request that carries an entry of this plugin.
@@ -58,6 +65,17 @@ public:
     // Submits a review authored by `submission.review().author()`; Teleport checks that user's
     // own permission to review. Returns the request as it is afterwards.
     virtual absl::StatusOr<types::AccessRequestV3> submitReview(const types::AccessReviewSubmission& submission) = 0;
+
+    // Access monitoring rules whose subjects include access_request and whose notification
+    // names this plugin (ListAccessMonitoringRulesWithFilter, every page); needs
+    // access_monitoring_rule list and read.
+    virtual absl::StatusOr<std::vector<AccessMonitoringRule>> listAccessMonitoringRules() = 0;
+    // Resources of one ListResources type ("node", "app_server", "db_server", "kube_cluster")
+    // by metadata name; names the caller may not see are simply absent.
+    virtual absl::StatusOr<std::vector<proto::PaginatedResource>> listResourcesByName(
+        const std::string& type, const std::vector<std::string>& names) = 0;
+    // A role (GetRole); nullopt when there is none.
+    virtual absl::StatusOr<std::optional<types::RoleV6>> getRole(const std::string& name) = 0;
 };
 
 }  // namespace tmsteams::teleport

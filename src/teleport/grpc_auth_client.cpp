@@ -15,10 +15,14 @@ constexpr const char* KindAccessRequest = "access_request";
 
 class GrpcWatchStream final : public WatchStream {
 public:
-    explicit GrpcWatchStream(std::shared_ptr<proto::AuthService::Stub> stub) : stub_(std::move(stub)) {
+    GrpcWatchStream(std::shared_ptr<proto::AuthService::Stub> stub, bool withRules) : stub_(std::move(stub)) {
         prepareContext(ctx_, std::chrono::milliseconds(0), true);
         proto::Watch w;
         w.add_kinds()->set_kind(KindAccessRequest);
+        if (withRules) {
+            w.add_kinds()->set_kind(KindAccessMonitoringRule);
+            w.set_allowpartialsuccess(true);
+        }
         reader_ = stub_->WatchEvents(&ctx_, w);
     }
     ~GrpcWatchStream() override {
@@ -82,13 +86,13 @@ absl::StatusOr<proto::PingResponse> GrpcAuthClient::ping() {
     return resp;
 }
 
-std::unique_ptr<WatchStream> GrpcAuthClient::watchAccessRequests() {
+std::unique_ptr<WatchStream> GrpcAuthClient::watchAccessRequests(bool withRules) {
     ++calls_.watch;
     auto st = stub();
     if (!st.ok()) {
         return std::make_unique<FailedWatchStream>(st.status());
     }
-    return std::make_unique<GrpcWatchStream>(*st);
+    return std::make_unique<GrpcWatchStream>(*st, withRules);
 }
 
 absl::StatusOr<std::optional<PluginDataMap>> GrpcAuthClient::getPluginData(const std::string& requestId) {
@@ -228,7 +232,7 @@ absl::StatusOr<std::optional<types::AccessRequestV3>> GrpcAuthClient::getAccessR
     return found;
 }
 
-absl::StatusOr<std::shared_ptr<::teleport::users::v1::UsersService::Stub>> GrpcAuthClient::usersStub() const {
+absl::StatusOr<std::shared_ptr<grpc::Channel>> GrpcAuthClient::channel() const {
     if (auto st = stub(); !st.ok()) {  // reconnects first when the channel is gone
         return st.status();
     }
@@ -236,8 +240,15 @@ absl::StatusOr<std::shared_ptr<::teleport::users::v1::UsersService::Stub>> GrpcA
     if (!channel_) {
         return absl::UnavailableError("reconnecting to the Teleport Auth Service");
     }
-    return std::shared_ptr<::teleport::users::v1::UsersService::Stub>(
-        ::teleport::users::v1::UsersService::NewStub(channel_));
+    return channel_;
+}
+
+absl::StatusOr<std::shared_ptr<::teleport::users::v1::UsersService::Stub>> GrpcAuthClient::usersStub() const {
+    auto ch = channel();
+    if (!ch.ok()) {
+        return ch.status();
+    }
+    return std::shared_ptr<::teleport::users::v1::UsersService::Stub>(::teleport::users::v1::UsersService::NewStub(*ch));
 }
 
 absl::StatusOr<std::vector<std::string>> GrpcAuthClient::usersWithTrait(const std::string& trait,

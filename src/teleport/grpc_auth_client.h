@@ -20,7 +20,8 @@ public:
     // test sees that a reconnect costs a constant number of calls.
     struct CallCounts {
         std::atomic<uint64_t> ping{0}, watch{0}, getPluginData{0}, listPluginData{0}, updatePluginData{0},
-            listAccessRequests{0}, getAccessRequest{0}, listUsers{0}, getUser{0}, submitReview{0};
+            listAccessRequests{0}, getAccessRequest{0}, listUsers{0}, getUser{0}, submitReview{0}, listRules{0},
+            listResources{0}, getRole{0};
     };
     const CallCounts& calls() const { return calls_; }
 
@@ -36,7 +37,7 @@ public:
 
     // AuthClient
     absl::StatusOr<proto::PingResponse> ping() override;
-    std::unique_ptr<WatchStream> watchAccessRequests() override;
+    std::unique_ptr<WatchStream> watchAccessRequests(bool withRules) override;
     absl::StatusOr<std::optional<PluginDataMap>> getPluginData(const std::string& requestId) override;
     absl::StatusOr<std::map<std::string, PluginDataMap>> listPluginData() override;
     absl::Status updatePluginData(const std::string& requestId, const PluginDataMap& set,
@@ -47,6 +48,10 @@ public:
                                                             const std::string& value) override;
     absl::StatusOr<std::optional<UserTraits>> getUser(const std::string& name) override;
     absl::StatusOr<types::AccessRequestV3> submitReview(const types::AccessReviewSubmission& submission) override;
+    absl::StatusOr<std::vector<AccessMonitoringRule>> listAccessMonitoringRules() override;
+    absl::StatusOr<std::vector<proto::PaginatedResource>> listResourcesByName(
+        const std::string& type, const std::vector<std::string>& names) override;
+    absl::StatusOr<std::optional<types::RoleV6>> getRole(const std::string& name) override;
 
 private:
     // The outcome of reaching Auth once (network work, done without holding mu_).
@@ -57,6 +62,7 @@ private:
         std::string route, proxyCluster;
     };
     absl::StatusOr<std::shared_ptr<::teleport::users::v1::UsersService::Stub>> usersStub() const;
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel() const;
     absl::StatusOr<std::shared_ptr<proto::AuthService::Stub>> stub() const;
     Dialed dial(const std::string& addr, const TlsCredentials& creds, std::optional<bool> tlsRouting) const;
     void install(Dialed d, uint64_t generation) const;  // takes mu_
