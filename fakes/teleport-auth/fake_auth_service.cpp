@@ -1,5 +1,6 @@
 // The fake's gRPC services.
 #include "fake_auth_service.h"
+#include "rpc_log.h"
 
 #include <thread>
 
@@ -8,17 +9,6 @@
 #include "common/log.h"
 
 namespace tmsteams::fakeauth {
-
-namespace {
-
-using Clock = std::chrono::system_clock;
-
-grpc::Status toGrpc(const absl::Status& s) {
-    if (s.ok()) {
-        return grpc::Status::OK;
-    }
-    return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
-}
 
 const char* codeName(grpc::StatusCode c) {
     switch (c) {
@@ -35,38 +25,17 @@ const char* codeName(grpc::StatusCode c) {
     }
 }
 
-// Logs one line per RPC when it ends, with the caller, the outcome and the duration.
-class RpcLog {
-public:
-    RpcLog(const char* method, const grpc::ServerContext& ctx, std::string detail = {})
-        : method_(method), user_(callerUser(ctx)), detail_(std::move(detail)),
-          start_(std::chrono::steady_clock::now()) {}
+namespace {
 
-    grpc::Status done(grpc::Status s) {
-        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - start_).count();
-        common::logInfo("rpc", {{"method", method_},
-                                {"user", user_},
-                                {"code", codeName(s.error_code())},
-                                {"ms", std::to_string(ms)},
-                                {"detail", detail_},
-                                {"error", s.error_message()}});
-        return s;
+using Clock = std::chrono::system_clock;
+
+grpc::Status toGrpc(const absl::Status& s) {
+    if (s.ok()) {
+        return grpc::Status::OK;
     }
-    const std::string& user() const { return user_; }
-
-private:
-    const char* method_;
-    std::string user_;
-    std::string detail_;
-    std::chrono::steady_clock::time_point start_;
-};
-
-grpc::Status denied(const std::string& user, const char* what) {
-    return grpc::Status(grpc::PERMISSION_DENIED,
-                        "access denied to perform action \"" + std::string(what) +
-                            "\" for user \"" + user + "\"");
+    return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
 }
+
 
 }  // namespace
 
@@ -83,8 +52,10 @@ std::string callerUser(const grpc::ServerContext& ctx) {
 }
 
 FakeAuthService::FakeAuthService(ClusterInfo cluster, RequestStore& store, WatchHub& hub,
-                                 const Rbac& rbac, FaultState& faults, const UserDirectory& people)
-    : cluster_(std::move(cluster)), store_(store), hub_(hub), rbac_(rbac), faults_(faults), people_(people) {}
+                                 const Rbac& rbac, FaultState& faults, const UserDirectory& people,
+                                 const ClusterCatalog& catalog)
+    : cluster_(std::move(cluster)), store_(store), hub_(hub), rbac_(rbac), faults_(faults), people_(people),
+      catalog_(catalog) {}
 
 void FakeAuthService::applyDelay() const {
     if (uint32_t d = faults_.delayMs.load()) {
@@ -122,7 +93,21 @@ grpc::Status FakeAuthService::WatchEvents(grpc::ServerContext* ctx, const proto:
     status->set_kind("watch_status");
     status->set_version("v1");
     status->mutable_metadata()->set_name("watch_status");
+    bool watchesRules = false;
     for (const auto& kind : req->kinds()) {
+        if (kind.kind() == "access_monitoring_rule") {
+            // Teleport checks read on each kind; with partial success a refused kind is left out
+            // of the INIT's WatchStatus, otherwise the whole watch is refused.
+            if (!rbac_.allowed(log.user(), Action::ReadRules)) {
+                if (req->allowpartialsuccess()) {
+                    continue;
+                }
+                return log.done(denied(log.user(), "read access_monitoring_rule"));
+            }
+            watchesRules = true;
+            *status->mutable_spec()->add_kinds() = kind;
+            continue;
+        }
         if (kind.kind() != "access_request") {
             if (req->allowpartialsuccess()) {
                 continue;
@@ -131,6 +116,9 @@ grpc::Status FakeAuthService::WatchEvents(grpc::ServerContext* ctx, const proto:
                                          "watching \"" + kind.kind() + "\" is not supported"));
         }
         if (!rbac_.allowed(log.user(), Action::WatchAccessRequests)) {
+            if (req->allowpartialsuccess()) {
+                continue;
+            }
             return log.done(denied(log.user(), "list access_request"));
         }
         if (auto it = kind.filter().find("id"); it != kind.filter().end()) {
@@ -142,9 +130,10 @@ grpc::Status FakeAuthService::WatchEvents(grpc::ServerContext* ctx, const proto:
         *status->mutable_spec()->add_kinds() = kind;
     }
     if (status->spec().kinds().empty()) {
-        return log.done(grpc::Status(grpc::INVALID_ARGUMENT, "none of the requested kinds is supported"));
+        return log.done(grpc::Status(grpc::INVALID_ARGUMENT, "none of the requested kinds can be watched"));
     }
-    auto watcher = std::make_shared<Watcher>(idFilter, userFilter);
+    const bool watchesRequests = status->spec().kinds_size() > (watchesRules ? 1 : 0);
+    auto watcher = std::make_shared<Watcher>(idFilter, userFilter, watchesRequests, watchesRules);
     watcher->push(init);
     store_.runLocked([&] { hub_.add(watcher); });
     ++faults_.streamsOpened;

@@ -5,7 +5,10 @@
 #include <functional>
 #include <string>
 
+#include "access_monitoring_rules_service.grpc.pb.h"
 #include "authservice.grpc.pb.h"
+#include "cluster_catalog.h"
+#include "rule_store.h"
 #include "fake_control.grpc.pb.h"
 #include "rbac.h"
 #include "user_directory.h"
@@ -36,7 +39,7 @@ struct FaultState {
 class FakeAuthService final : public proto::AuthService::Service {
 public:
     FakeAuthService(ClusterInfo cluster, RequestStore& store, WatchHub& hub, const Rbac& rbac,
-                    FaultState& faults, const UserDirectory& people);
+                    FaultState& faults, const UserDirectory& people, const ClusterCatalog& catalog);
 
     // proto::AuthService::Service
     grpc::Status Ping(grpc::ServerContext* ctx, const proto::PingRequest* req,
@@ -64,6 +67,10 @@ public:
                                     types::AccessRequestV3* resp) override;
     grpc::Status DeleteAccessRequest(grpc::ServerContext* ctx, const proto::RequestID* req,
                                      google::protobuf::Empty* resp) override;
+    // fake_catalog_rpcs.cpp
+    grpc::Status ListResources(grpc::ServerContext* ctx, const proto::ListResourcesRequest* req,
+                               proto::ListResourcesResponse* resp) override;
+    grpc::Status GetRole(grpc::ServerContext* ctx, const proto::GetRoleRequest* req, types::RoleV6* resp) override;
 
 private:
     void applyDelay() const;
@@ -74,6 +81,43 @@ private:
     const Rbac& rbac_;
     FaultState& faults_;
     const UserDirectory& people_;
+    const ClusterCatalog& catalog_;
+};
+
+// teleport.accessmonitoringrules.v1.AccessMonitoringRulesService (fake_rules_service.cpp).
+class FakeRulesService final : public ::teleport::accessmonitoringrules::v1::AccessMonitoringRulesService::Service {
+public:
+    FakeRulesService(RuleStore& rules, const Rbac& rbac) : rules_(rules), rbac_(rbac) {}
+    using Amr = ::teleport::accessmonitoringrules::v1::AccessMonitoringRule;
+
+    grpc::Status CreateAccessMonitoringRule(
+        grpc::ServerContext* ctx, const ::teleport::accessmonitoringrules::v1::CreateAccessMonitoringRuleRequest* req,
+        Amr* resp) override;
+    grpc::Status UpdateAccessMonitoringRule(
+        grpc::ServerContext* ctx, const ::teleport::accessmonitoringrules::v1::UpdateAccessMonitoringRuleRequest* req,
+        Amr* resp) override;
+    grpc::Status UpsertAccessMonitoringRule(
+        grpc::ServerContext* ctx, const ::teleport::accessmonitoringrules::v1::UpsertAccessMonitoringRuleRequest* req,
+        Amr* resp) override;
+    grpc::Status GetAccessMonitoringRule(
+        grpc::ServerContext* ctx, const ::teleport::accessmonitoringrules::v1::GetAccessMonitoringRuleRequest* req,
+        Amr* resp) override;
+    grpc::Status DeleteAccessMonitoringRule(
+        grpc::ServerContext* ctx, const ::teleport::accessmonitoringrules::v1::DeleteAccessMonitoringRuleRequest* req,
+        google::protobuf::Empty* resp) override;
+    grpc::Status ListAccessMonitoringRules(
+        grpc::ServerContext* ctx, const ::teleport::accessmonitoringrules::v1::ListAccessMonitoringRulesRequest* req,
+        ::teleport::accessmonitoringrules::v1::ListAccessMonitoringRulesResponse* resp) override;
+    grpc::Status ListAccessMonitoringRulesWithFilter(
+        grpc::ServerContext* ctx,
+        const ::teleport::accessmonitoringrules::v1::ListAccessMonitoringRulesWithFilterRequest* req,
+        ::teleport::accessmonitoringrules::v1::ListAccessMonitoringRulesWithFilterResponse* resp) override;
+
+private:
+    grpc::Status write(grpc::ServerContext* ctx, const char* method, const Amr& rule, bool create, bool replace,
+                       Amr* resp);
+    RuleStore& rules_;
+    const Rbac& rbac_;
 };
 
 // teleport.users.v1.UsersService: the people of the fake cluster.

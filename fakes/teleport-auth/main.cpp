@@ -41,12 +41,20 @@ options:
   --without-submit-for-users  a cluster without reviews on behalf of users (RFD 250, a draft; no
                             published Teleport has it): AccessReview.SubmittedBy is dropped and a
                             review whose author is not the caller is refused, as Teleport does
-  --user NAME=ROLE          a Teleport user with credentials and role admin, plugin,
-                            plugin-review (plugin + read users + review_requests.submit_for_users)
-                            or none (repeatable; default: admin=admin and teleport-msteams=plugin)
+  --user NAME=ROLE          a Teleport user with credentials and role admin, plugin (what configure's
+                            role grants: requests, plugin data, access monitoring rules, resources,
+                            roles), plugin-review (plugin + read users + review_requests.
+                            submit_for_users), plugin-basic (requests and plugin data only, an older
+                            role) or none (repeatable; default: admin=admin and teleport-msteams=plugin)
   --person NAME[:ROLES][:TRAIT=VALUE,...]
                             a user without credentials, for GetUser/ListUsers; role "reviewer"
                             may review (repeatable), e.g. dave:reviewer:msteams_uid=AAD-ID
+  --node UUID[=HOSTNAME][:LABEL=VALUE,...]
+  --app NAME[:LABEL=VALUE,...]
+  --db NAME[:LABEL=VALUE,...]
+  --kube-cluster NAME[:LABEL=VALUE,...]
+                            resources ListResources returns (repeatable)
+  --role-def NAME=LOGIN,...  a role GetRole returns, allowing those logins (repeatable)
   --client-cert-ttl SECONDS validity of newly issued client certificates (default 1 year;
                             negative issues an already expired certificate)
   --delay-ms N              delay every AuthService response by N ms
@@ -78,6 +86,7 @@ struct Options {
     ClusterInfo cluster{"fake.teleport.local", "16.4.0", "teleport.example.com:443", true};
     std::vector<std::pair<std::string, Role>> users;
     UserDirectory people;
+    ClusterCatalog catalog;
     long clientCertTtl = 365L * 24 * 3600;
     uint32_t delayMs = 0;
     uint32_t failUpdates = 0;
@@ -124,6 +133,19 @@ bool parseArgs(int argc, char** argv, Options& o) {
                 return false;
             }
             o.users.emplace_back(v.substr(0, eq), role);
+        } else if (a == "--node" || a == "--app" || a == "--db" || a == "--kube-cluster") {
+            const std::string kind = a == "--kube-cluster" ? "kube_cluster" : std::string(a).substr(2);
+            const std::string v = value();
+            if (!o.catalog.addResource(kind, v)) {
+                std::cerr << "fake-teleport-auth: " << a << " wants NAME[=DISPLAY][:LABEL=VALUE,...], got " << v << "\n";
+                return false;
+            }
+        } else if (a == "--role-def") {
+            const std::string v = value();
+            if (!o.catalog.addRole(v)) {
+                std::cerr << "fake-teleport-auth: --role-def wants NAME=LOGIN,..., got " << v << "\n";
+                return false;
+            }
         } else if (a == "--person") {
             std::string v = value();
             if (!o.people.add(v)) {
@@ -256,7 +278,9 @@ int main(int argc, char** argv) {
             }).detach();
         }
     };
-    FakeAuthService auth(opts.cluster, store, hub, rbac, faults, opts.people);
+    FakeAuthService auth(opts.cluster, store, hub, rbac, faults, opts.people, opts.catalog);
+    RuleStore ruleStore([&hub](const proto::Event& ev) { hub.publish(ev); });
+    FakeRulesService rulesService(ruleStore, rbac);
     FakeUsersService users(opts.people, rbac);
     FakeControlService control(store, hub, rbac, faults, refuse);
 
@@ -299,6 +323,7 @@ int main(int argc, char** argv) {
         builder.AddListeningPort(listen, grpc::SslServerCredentials(ssl), &port);
         builder.RegisterService(&auth);
         builder.RegisterService(&users);
+        builder.RegisterService(&rulesService);
         builder.RegisterService(&control);
         std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
         if (!server || port == 0) {

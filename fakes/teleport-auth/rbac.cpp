@@ -10,6 +10,8 @@ bool parseRole(std::string_view text, Role& out) {
         out = Role::Plugin;
     } else if (text == "plugin-review") {
         out = Role::PluginReviewer;
+    } else if (text == "plugin-basic") {
+        out = Role::PluginBasic;
     } else if (text == "none") {
         out = Role::None;
     } else {
@@ -26,6 +28,8 @@ const char* roleName(Role r) {
         return "plugin";
     case Role::PluginReviewer:
         return "plugin-review";
+    case Role::PluginBasic:
+        return "plugin-basic";
     case Role::None:
         return "none";
     }
@@ -42,8 +46,12 @@ bool Rbac::allowed(const std::string& user, Action action) const {
         return true;
     case Role::Plugin:
     case Role::PluginReviewer:
+    case Role::PluginBasic:
         if (action == Action::ReadUsers || action == Action::SubmitReviewForUsers) {
             return it->second == Role::PluginReviewer;
+        }
+        if (action == Action::ReadRules || action == Action::ListResources || action == Action::ReadRoles) {
+            return it->second != Role::PluginBasic;
         }
         return action == Action::Ping || action == Action::WatchAccessRequests ||
                action == Action::ReadAccessRequests || action == Action::ReadPluginData ||

@@ -9,8 +9,12 @@ namespace tmsteams::fakeauth {
 
 enum class Role {
     Admin,   // everything, including the fake's control RPCs
-    Plugin,  // access_request list/read, access_plugin_data update: what the msteams role grants
+    // What `configure`'s role grants (without [review]): access_request list/read,
+    // access_plugin_data update, access_monitoring_rule list/read, node/app_server/db_server/
+    // kube_cluster list/read, role read.
+    Plugin,
     PluginReviewer,  // Plugin, plus user read and review_requests.submit_for_users
+    PluginBasic,     // access_request list/read and access_plugin_data update only (older roles)
     None,    // authenticated, but may only Ping
 };
 
@@ -23,10 +27,14 @@ enum class Action {
     UpdatePluginData,
     ReadUsers,
     SubmitReviewForUsers,  // review_requests.submit_for_users: reviews authored by others
+    ReadRules,             // access_monitoring_rule list and read (also to watch them)
+    WriteRules,            // access_monitoring_rule create, update, delete
+    ListResources,         // node, app_server, db_server, kube_cluster list/read
+    ReadRoles,             // role read
     Control,
 };
 
-// Parses "admin", "plugin", "plugin-review" or "none".
+// Parses "admin", "plugin", "plugin-review", "plugin-basic" or "none".
 bool parseRole(std::string_view text, Role& out);
 const char* roleName(Role r);
 

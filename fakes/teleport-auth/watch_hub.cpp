@@ -7,6 +7,12 @@ bool Watcher::wants(const proto::Event& ev) const {
     if (ev.type() == proto::INIT) {
         return true;
     }
+    if (ev.has_accessmonitoringrule() || ev.resourceheader().kind() == "access_monitoring_rule") {
+        return rules_;
+    }
+    if (!requests_) {
+        return false;
+    }
     std::string id;
     std::string user;
     if (ev.has_accessrequest()) {

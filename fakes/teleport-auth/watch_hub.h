@@ -19,8 +19,8 @@ namespace tmsteams::fakeauth {
 // One stream's queue. The first event queued is its INIT.
 class Watcher {
 public:
-    Watcher(std::string idFilter, std::string userFilter)
-        : idFilter_(std::move(idFilter)), userFilter_(std::move(userFilter)) {}
+    Watcher(std::string idFilter, std::string userFilter, bool requests = true, bool rules = false)
+        : idFilter_(std::move(idFilter)), userFilter_(std::move(userFilter)), requests_(requests), rules_(rules) {}
 
     enum class Next { Event, Timeout, Closed };
 
@@ -37,6 +37,8 @@ private:
 
     const std::string idFilter_;
     const std::string userFilter_;
+    const bool requests_;  // access_request events
+    const bool rules_;     // access_monitoring_rule events
     std::mutex mu_;  // guards queue_, closed_, status_
     std::condition_variable cv_;
     std::deque<proto::Event> queue_;

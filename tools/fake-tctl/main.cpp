@@ -8,6 +8,7 @@
 #include <sstream>
 #include <vector>
 
+#include "args.h"
 #include "authservice.grpc.pb.h"
 #include "common/duration.h"
 #include "fake_control.grpc.pb.h"
@@ -16,6 +17,7 @@
 #include "teleport/proto_time.h"
 
 using namespace tmsteams;
+using namespace faketctl;
 
 namespace {
 
@@ -40,6 +42,11 @@ commands:
   plugindata get ID [--plugin NAME]          the entries as JSON
   plugindata set ID --plugin NAME KEY=VALUE... [--expect KEY=VALUE]...
   watch [--count N] [--for DUR]     prints one line per event
+  rule create NAME --condition EXPR --recipients A,B [--notification msteams]
+              [--subjects access_request] [--schedule WEEKDAY=HH:MM-HH:MM[@ZONE]]...
+                                    an access monitoring rule (Teleport's rules, routing cards)
+  rule ls                           every rule, as JSON
+  rule rm NAME
   fake close-watchers [--unavailable]
   fake refuse SECONDS
   fake delay MS
@@ -47,31 +54,6 @@ commands:
   fake expire ID
   fake stats
 )";
-
-[[noreturn]] void die(const std::string& msg, int code = 1) {
-    std::cerr << "fake-tctl: " << msg << "\n";
-    std::exit(code);
-}
-
-// Positional words and --flags; a flag named in `valued` takes the next word.
-struct Args {
-    std::vector<std::string> words;
-    std::multimap<std::string, std::string> flags;
-
-    bool has(const std::string& f) const { return flags.count(f) > 0; }
-    std::string get(const std::string& f, const std::string& def = "") const {
-        auto it = flags.find(f);
-        return it == flags.end() ? def : it->second;
-    }
-    std::vector<std::string> all(const std::string& f) const {
-        std::vector<std::string> out;
-        auto [b, e] = flags.equal_range(f);
-        for (auto it = b; it != e; ++it) {
-            out.push_back(it->second);
-        }
-        return out;
-    }
-};
 
 Args parse(int argc, char** argv) {
     static const std::vector<std::string> boolean = {"--approve", "--deny", "--unavailable", "--long-term", "-h",
@@ -149,7 +131,7 @@ struct Client {
     std::unique_ptr<teleportfake::FakeControl::Stub> control;
     std::chrono::milliseconds timeout;
 
-    void prepare(grpc::ClientContext& ctx) const { teleport::prepareContext(ctx, timeout); }
+    void prepare(grpc::ClientContext& ctx) const { tmsteams::teleport::prepareContext(ctx, timeout); }
 };
 
 int cmdRequest(const Client& c, const Args& a) {
@@ -214,15 +196,15 @@ int cmdRequest(const Client& c, const Args& a) {
         }
         auto now = std::chrono::system_clock::now();
         auto ttl = durationFlag(a, "--ttl", "1h");
-        teleport::toProtoTime(now + std::chrono::duration_cast<std::chrono::system_clock::duration>(ttl),
+        tmsteams::teleport::toProtoTime(now + std::chrono::duration_cast<std::chrono::system_clock::duration>(ttl),
                               req.mutable_metadata()->mutable_expires());
         if (a.has("--access-ttl")) {
             auto access = durationFlag(a, "--access-ttl", "1h");
-            teleport::toProtoTime(
+            tmsteams::teleport::toProtoTime(
                 now + std::chrono::duration_cast<std::chrono::system_clock::duration>(access),
                 spec->mutable_expires());
         } else {
-            teleport::toProtoTime(std::nullopt, spec->mutable_expires());
+            tmsteams::teleport::toProtoTime(std::nullopt, spec->mutable_expires());
         }
         types::AccessRequestV3 created;
         check(c.auth->CreateAccessRequestV2(&ctx, req, &created), "create");
@@ -287,7 +269,7 @@ int cmdRequest(const Client& c, const Args& a) {
         } else {
             rev->set_proposedstate(a.has("--approve") ? types::APPROVED : types::DENIED);
         }
-        teleport::toProtoTime(std::chrono::system_clock::now(), rev->mutable_created());
+        tmsteams::teleport::toProtoTime(std::chrono::system_clock::now(), rev->mutable_created());
         types::AccessRequestV3 after;
         check(c.auth->SubmitAccessReview(&ctx, s, &after), sub);
         std::cout << s.requestid() << " " << types::RequestState_Name(after.spec().state()) << "\n";
@@ -352,7 +334,7 @@ int cmdPluginData(const Client& c, const Args& a) {
 int cmdWatch(const Client& c, const Args& a) {
     grpc::ClientContext ctx;
     auto limit = durationFlag(a, "--for", "0");
-    teleport::prepareContext(ctx, std::chrono::duration_cast<std::chrono::milliseconds>(limit));
+    tmsteams::teleport::prepareContext(ctx, std::chrono::duration_cast<std::chrono::milliseconds>(limit));
     long count = std::stol(a.get("--count", "0"));
     proto::Watch w;
     w.add_kinds()->set_kind("access_request");
@@ -446,12 +428,12 @@ int main(int argc, char** argv) {
     if (identity.empty()) {
         die("--identity is required", 2);
     }
-    auto creds = teleport::loadIdentityFile(identity);
+    auto creds = tmsteams::teleport::loadIdentityFile(identity);
     if (!creds.ok()) {
         die(std::string(creds.status().message()));
     }
     Client c;
-    c.channel = teleport::makeAuthChannel(addr, *creds);
+    c.channel = tmsteams::teleport::makeAuthChannel(addr, *creds);
     c.auth = proto::AuthService::NewStub(c.channel);
     c.control = teleportfake::FakeControl::NewStub(c.channel);
     c.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(durationFlag(a, "--timeout", "10s"));
@@ -476,6 +458,9 @@ int main(int argc, char** argv) {
         }
         if (cmd == "fake") {
             return cmdFake(c, a);
+        }
+        if (cmd == "rule") {
+            return cmdRule(c.channel, c.timeout, a);
         }
     } catch (const std::exception& e) {
         die(std::string("bad argument: ") + e.what(), 2);

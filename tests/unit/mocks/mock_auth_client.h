@@ -10,7 +10,7 @@ namespace tmsteams::testing {
 class MockAuthClient : public trompeloeil::mock_interface<teleport::AuthClient> {
 public:
     IMPLEMENT_MOCK0(ping);
-    IMPLEMENT_MOCK0(watchAccessRequests);
+    IMPLEMENT_MOCK1(watchAccessRequests);
     IMPLEMENT_MOCK1(getPluginData);
     IMPLEMENT_MOCK0(listPluginData);
     IMPLEMENT_MOCK3(updatePluginData);
@@ -19,6 +19,9 @@ public:
     IMPLEMENT_MOCK2(usersWithTrait);
     IMPLEMENT_MOCK1(getUser);
     IMPLEMENT_MOCK1(submitReview);
+    IMPLEMENT_MOCK0(listAccessMonitoringRules);
+    IMPLEMENT_MOCK2(listResourcesByName);
+    IMPLEMENT_MOCK1(getRole);
 };
 
 }  // namespace tmsteams::testing

@@ -15,7 +15,7 @@ public:
     int failUpdates = 0;  // the next N updates fail as if Teleport were unreachable
 
     absl::StatusOr<proto::PingResponse> ping() override { return proto::PingResponse(); }
-    std::unique_ptr<teleport::WatchStream> watchAccessRequests() override { return nullptr; }
+    std::unique_ptr<teleport::WatchStream> watchAccessRequests(bool) override { return nullptr; }
     absl::StatusOr<std::optional<teleport::PluginDataMap>> getPluginData(const std::string& id) override {
         types::PluginDataFilter f;
         f.set_kind("access_request");
@@ -88,6 +88,16 @@ public:
     }
     absl::StatusOr<types::AccessRequestV3> submitReview(const types::AccessReviewSubmission& s) override {
         return store.submitReview(s, now);
+    }
+    // Routing and card details: none unless a test sets them.
+    std::vector<teleport::AccessMonitoringRule> rules;
+    absl::StatusOr<std::vector<teleport::AccessMonitoringRule>> listAccessMonitoringRules() override { return rules; }
+    absl::StatusOr<std::vector<proto::PaginatedResource>> listResourcesByName(const std::string&,
+                                                                             const std::vector<std::string>&) override {
+        return std::vector<proto::PaginatedResource>();
+    }
+    absl::StatusOr<std::optional<types::RoleV6>> getRole(const std::string&) override {
+        return std::optional<types::RoleV6>();
     }
 
     // Creates a request the way the server would.
