@@ -114,6 +114,8 @@ int App::run() {
     hs.remindMax = d.config.reminders.max;
     hs.escalateTo = d.config.reminders.escalateTo;
     d.handler = std::make_unique<RequestHandler>(*d.auth, *d.messenger, d.clock, *d.fanOut, hs);
+    d.details = std::make_unique<plugin::RequestDetails>(*d.auth, d.clock);
+    d.handler->setRouting(&d.rules, d.details.get());
     d.registerMetrics();
     if (!d.config.http.listen.empty()) {
         auto status = StatusServer::start(d.config.http.listen, [&d] { return d.readinessProblems(); });

@@ -24,10 +24,12 @@
 #include "plugin/fan_out.h"
 #include "plugin/keyed_executor.h"
 #include "plugin/ms_api_stack.h"
+#include "plugin/request_details.h"
 #include "plugin/request_handler.h"
 #include "plugin/retry_queue.h"
 #include "plugin/review_handler.h"
 #include "teams/teams_messenger.h"
+#include "routing/rule_book.h"
 #include "teleport/grpc_auth_client.h"
 
 namespace tmsteams::daemon {
@@ -82,6 +84,12 @@ struct App::Impl {
     std::unique_ptr<FanOut> fanOut;
     std::unique_ptr<RetryQueue> retries;
     std::unique_ptr<RequestHandler> handler;
+    routing::RuleBook rules{PluginName};               // access monitoring rules naming msteams
+    std::unique_ptr<plugin::RequestDetails> details;  // resource names, role logins, traits
+    // Whether the watch asks for access_monitoring_rule too; off for good once Teleport refused
+    // a watch because of it (a cluster that predates partial-success watches).
+    bool watchRules = true;
+    bool rulesRefusalWarned = false;
     std::unique_ptr<StatusServer> status;
     std::string pluginUser;  // our Teleport user (certificate CN)
     std::unique_ptr<msapi::BotAuthenticator> botAuth;
@@ -117,6 +125,10 @@ struct App::Impl {
     std::vector<std::string> readinessProblems();
     void preload();
     void dispatch(const proto::Event& ev);
+    // routing_rules.cpp: the rules at each (re)connection, from the INIT event's accepted
+    // kinds; false when the watch should start again (the listing failed for now).
+    bool loadRules(const proto::Event& init);
+    void onRuleEvent(const proto::Event& ev);
     void catchUpOnce();
     void scanReminders();
     int startReviewEndpoint();

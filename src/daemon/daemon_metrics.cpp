@@ -37,10 +37,14 @@ void App::Impl::registerMetrics() {
              {"ping", &calls.ping}, {"watch", &calls.watch}, {"get_plugin_data", &calls.getPluginData},
              {"list_plugin_data", &calls.listPluginData}, {"update_plugin_data", &calls.updatePluginData},
              {"list_access_requests", &calls.listAccessRequests}, {"get_access_request", &calls.getAccessRequest},
-             {"list_users", &calls.listUsers}, {"get_user", &calls.getUser}, {"submit_review", &calls.submitReview}}) {
+             {"list_users", &calls.listUsers}, {"get_user", &calls.getUser}, {"submit_review", &calls.submitReview},
+             {"list_access_monitoring_rules", &calls.listRules}, {"list_resources", &calls.listResources},
+             {"get_role", &calls.getRole}}) {
         m.gauge("teleport_msteams_auth_calls_total", "Calls to the Teleport Auth Service (a list counts each page).",
                 [count] { return double(count->load()); }, {{"call", name}}, "counter");
     }
+    m.gauge("teleport_msteams_routing_rules", "Access monitoring rules that route msteams notifications.",
+            [this] { return double(rules.size()); });
     auto* h = handler.get();
     m.gauge("teleport_msteams_cards_posted_total", "Cards posted to Teams.",
             [h] { return double(h->stats().cardsPosted.load()); }, {}, "counter");

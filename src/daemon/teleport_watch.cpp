@@ -106,6 +106,11 @@ common::Counter& App::Impl::seen(const std::string& state) {
 
 void App::Impl::dispatch(const proto::Event& ev) {
     auto st = stop.get_token();
+    if (ev.has_accessmonitoringrule() ||
+        (ev.type() == proto::DELETE && ev.resourceheader().kind() == teleport::KindAccessMonitoringRule)) {
+        onRuleEvent(ev);
+        return;
+    }
     if (ev.type() == proto::PUT && ev.has_accessrequest()) {
         auto req = ev.accessrequest();
         const std::string id = req.metadata().name();
@@ -192,7 +197,8 @@ int App::Impl::watchLoop() {
     common::Backoff backoff(std::chrono::milliseconds(200), std::chrono::seconds(5));
     bool announced = false;
     while (!stop.stop_requested()) {
-        auto s = auth->watchAccessRequests();
+        const bool withRules = watchRules;
+        auto s = auth->watchAccessRequests(withRules);
         {
             std::lock_guard lock(streamMu);
             stream = s.get();
@@ -216,8 +222,9 @@ int App::Impl::watchLoop() {
             if (ev.type() != proto::INIT) {
                 common::logWarn("the watch stream did not start with INIT; reconnecting");
                 s->cancel();
+            } else if (gotInit = true; !loadRules(ev)) {
+                s->cancel();  // the rules first, then requests: routing must not guess
             } else {
-                gotInit = true;
                 watching = true;
                 backoff.reset();
                 if (!announced) {
@@ -245,6 +252,15 @@ int App::Impl::watchLoop() {
         }
         if (stop.stop_requested()) {
             break;
+        }
+        if (withRules && !gotInit &&
+            (status.code() == absl::StatusCode::kPermissionDenied || status.code() == absl::StatusCode::kInvalidArgument)) {
+            // A cluster without partial-success watches refuses the whole watch for the rules'
+            // kind: watch requests alone from now on.
+            watchRules = false;
+            common::logWarn("Teleport refused to watch access monitoring rules; watching access requests only",
+                            {{"error", std::string(status.message())}});
+            continue;
         }
         if (status.code() == absl::StatusCode::kPermissionDenied) {
             return fail("Teleport refused to let the plugin watch access requests (" + std::string(status.message()) +

@@ -48,6 +48,9 @@ Outcome RequestHandler::recordDue(const types::AccessRequestV3& req, std::stop_t
     }
     std::string requester;
     const auto recipients = recipientsForNew(req, requester);
+    if (details_) {
+        details_->prefetch(req);  // the card's names and logins, before the delivery lane renders it
+    }
     PluginData due = rememberRequest(req);
     due.recipients = recipients;
     due.hasRecipients = true;

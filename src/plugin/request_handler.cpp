@@ -24,9 +24,14 @@ CardContext RequestHandler::cardContext() const {
     return {settings_.clusterName, settings_.webProxyAddr, settings_.reviewFromTeams};
 }
 
-teams::CardData RequestHandler::cardFor(const types::AccessRequestV3& req) const {
-    return plugin::cardFor(viewOf(req), cardContext());
+teams::CardData RequestHandler::cardOf(RequestView view) const {
+    if (details_) {
+        details_->annotate(view.facts);  // names for ids, and the roles' logins
+    }
+    return plugin::cardFor(view, cardContext());
 }
+
+teams::CardData RequestHandler::cardFor(const types::AccessRequestV3& req) const { return cardOf(viewOf(req)); }
 
 RequestHandler::Rendered RequestHandler::render(const types::AccessRequestV3& req) const {
     return {teams::buildActivity(cardFor(req)), req.spec().reviews_size(), req.spec().state() == types::PENDING,
@@ -34,44 +39,7 @@ RequestHandler::Rendered RequestHandler::render(const types::AccessRequestV3& re
 }
 
 RequestHandler::Rendered RequestHandler::render(const std::string& id, const PluginData& d) const {
-    return {teams::buildActivity(plugin::cardFor(viewOf(id, d), cardContext())), d.reviewsCount, false, std::nullopt};
-}
-
-std::vector<std::string> RequestHandler::recipientsFor(const types::AccessRequestV3& req) const {
-    std::lock_guard lock(settingsMu_);
-    std::vector<std::string> out;
-    std::set<std::string> seen;
-    auto add = [&](const std::string& r) {
-        if (!r.empty() && seen.insert(r).second) {
-            out.push_back(r);
-        }
-    };
-    auto star = settings_.roleToRecipients.find("*");
-    bool any = false;
-    for (const auto& role : req.spec().roles()) {
-        auto it = settings_.roleToRecipients.find(role);
-        // A role mapped to an empty list (editor = []) falls back to "*", as the Go plugin does.
-        if (it == settings_.roleToRecipients.end() || it->second.empty()) {
-            it = star;
-        }
-        if (it != settings_.roleToRecipients.end()) {
-            any = true;
-            for (const auto& r : it->second) {
-                add(r);
-            }
-        }
-    }
-    if (!any && star != settings_.roleToRecipients.end()) {
-        for (const auto& r : star->second) {
-            add(r);  // resource requests name no roles
-        }
-    }
-    for (const auto& r : req.spec().suggestedreviewers()) {
-        if (teams::looksLikeEmail(r)) {
-            add(r);
-        }
-    }
-    return out;
+    return {teams::buildActivity(cardOf(viewOf(id, d))), d.reviewsCount, false, std::nullopt};
 }
 
 void RequestHandler::wantRetry(const std::string& id, std::optional<std::chrono::milliseconds> after) {
@@ -154,7 +122,9 @@ absl::Status RequestHandler::handleRequest(const types::AccessRequestV3& req, st
 absl::Status RequestHandler::onPending(const types::AccessRequestV3& req, std::stop_token stop) {
     const std::string id = req.metadata().name();
     std::string requester;
-    const auto recipients = recipientsForNew(req, requester);
+    // Worked out only for a request nobody recorded yet: usually the Teleport lane has, and
+    // routing rules are evaluated once per request.
+    std::optional<std::vector<std::string>> recipients;
     const std::string lease = leases_.fresh();
     bool otherHolds = false;
     // A new request has no plugin data yet, or what the Teleport lane just wrote: try the claim
@@ -166,8 +136,11 @@ absl::Status RequestHandler::onPending(const types::AccessRequestV3& req, std::s
         [&](const std::optional<PluginData>& old) -> std::optional<PluginData> {
             otherHolds = false;
             if (!old) {
+                if (!recipients) {
+                    recipients = recipientsForNew(req, requester);
+                }
                 PluginData d = rememberRequest(req);
-                d.recipients = recipients;
+                d.recipients = *recipients;
                 d.hasRecipients = true;
                 d.claim = lease;
                 d.requester = requester;
@@ -190,7 +163,7 @@ absl::Status RequestHandler::onPending(const types::AccessRequestV3& req, std::s
         return claimed.status();
     }
     if (claimed->has_value()) {
-        if (recipients.empty() && (*claimed)->messages.empty()) {
+        if ((*claimed)->recipients.empty() && (*claimed)->messages.empty()) {
             common::logWarn("no recipients for access request", {{"request", id}});
         }
         if (auto s = deliver(id, render(req), **claimed, stored, lease, stop); !s.ok()) {

@@ -23,8 +23,13 @@
 #include "plugin/outcome.h"
 #include "plugin/plugin_data_store.h"
 #include "plugin/request_card.h"
+#include "plugin/request_details.h"
 #include "teams/messenger.h"
 #include "teleport/auth_client.h"
+
+namespace tmsteams::routing {
+class RuleBook;
+}
 
 namespace tmsteams::plugin {
 
@@ -79,14 +84,21 @@ public:
     // replicas and restarts.
     Outcome remind(const types::AccessRequestV3& request, std::stop_token stop = {});
 
-    // The configured recipients for the request's roles (each role's list, else "*"), plus
-    // suggested reviewers that are email addresses; without duplicates.
+    // recipients.cpp: the recipients of the access monitoring rules that match the request,
+    // else the configured ones for its roles (each role's list, else "*"); plus suggested
+    // reviewers that are email addresses; without duplicates.
     std::vector<std::string> recipientsFor(const types::AccessRequestV3& request) const;
     teams::CardData cardFor(const types::AccessRequestV3& request) const;
     const HandlerStats& stats() const { return stats_; }
     uint64_t casConflicts() const { return store_.conflicts(); }
     // Applies a reloaded [role_to_recipients] to requests handled from now on.
     void setRoleToRecipients(std::map<std::string, std::vector<std::string>> map);
+    // Routing by access monitoring rules and cards with resource names and logins; both
+    // outlive the handler. Without them: [role_to_recipients] and ids, as before.
+    void setRouting(const routing::RuleBook* rules, RequestDetails* details) {
+        rules_ = rules;
+        details_ = details;
+    }
     // Time from a request's creation to each of its cards being posted.
     void setNotificationLatency(common::Histogram* h) { notificationLatency_ = h; }
 
@@ -107,6 +119,9 @@ private:
     absl::Status onGone(const std::string& id, std::stop_token stop);
     absl::Status updateReviews(const types::AccessRequestV3& request, std::stop_token stop);
     absl::Status redeliverNow(const std::string& id, std::stop_token stop);
+    teams::CardData cardOf(RequestView view) const;
+    std::vector<std::string> configuredRecipients(const types::AccessRequestV3& request) const;
+    std::optional<std::vector<std::string>> recipientsByRules(const types::AccessRequestV3& request) const;
     Rendered render(const types::AccessRequestV3& request) const;
     Rendered render(const std::string& id, const PluginData& remembered) const;
     // Who gets a card for a new request: the configured recipients, plus the requester when
@@ -161,6 +176,8 @@ private:
     HandlerSettings settings_;
     mutable std::mutex settingsMu_;  // guards settings_.roleToRecipients
     common::Histogram* notificationLatency_ = nullptr;
+    const routing::RuleBook* rules_ = nullptr;
+    RequestDetails* details_ = nullptr;
     HandlerStats stats_;
     std::mutex pendingMu_;  // guards retryWanted_ and unrecorded_
     // Per request, what the call in progress wants from the retry queue: nullopt = back off.

@@ -172,6 +172,11 @@ Object::Ptr cardObject(const CardData& d, const Limits& l) {
     addFact(facts, "User", d.user.empty() ? "(unknown)" : user(d.user, l.field));
     addFact(facts, d.roles.size() == 1 ? "Role" : "Roles", userList(d.roles, l));
     addFact(facts, "Resources", userList(d.resources, l));
+    std::vector<std::string> logins;  // "role: login, login" for each role that grants some
+    for (const auto& [role, names] : d.roleLogins) {
+        logins.push_back(role + ": " + join(names, ", "));
+    }
+    addFact(facts, "Logins", userList(logins, l));
     addFact(facts, "Reason", user(d.reason, l.reason));
     if (d.status == CardStatus::Pending) {
         addFact(facts, "Suggested reviewers", userList(d.suggestedReviewers, l));

@@ -26,7 +26,9 @@ struct CardData {
     std::string cluster;
     std::string user;
     std::vector<std::string> roles;
-    std::vector<std::string> resources;  // "/cluster/kind/name"
+    std::vector<std::string> resources;  // "/cluster/kind/name", or "node web-1" once looked up
+    // The logins each requested role grants, when the plugin may read roles.
+    std::vector<std::pair<std::string, std::vector<std::string>>> roleLogins;
     std::string reason;
     CardStatus status = CardStatus::Pending;
     std::string resolveReason;
