@@ -48,7 +48,7 @@ struct Fixture {
 
     plugin::PluginData data(const std::string& id) {
         auto raw = auth.getPluginData(id);
-        return plugin::decodePluginData(raw->value_or(teleport::PluginDataMap{}));
+        return plugin::decodePluginData(raw->value_or(tmsteams::teleport::PluginDataMap{}));
     }
     // Plugin data as another replica would leave it.
     void store(const std::string& id, const plugin::PluginData& d) {
@@ -408,7 +408,7 @@ BOOST_FIXTURE_TEST_CASE(an_expired_claim_is_taken_over, Fixture) {
 BOOST_FIXTURE_TEST_CASE(go_written_data_is_never_reposted, Fixture) {
     auto r = auth.create("carol", {"editor"});
     const auto id = r.metadata().name();
-    teleport::PluginDataMap go = {{"user", "carol"}, {"roles", "editor"},
+    tmsteams::teleport::PluginDataMap go = {{"user", "carol"}, {"roles", "editor"},
                                   {"messages", plugin::encodeMessage({"m-go", "02 Jan 06 15:04 UTC", "bob@x.example"})}};
     BOOST_TEST(auth.updatePluginData(id, go, {{"user", ""}}).ok());
     FORBID_CALL(messenger, post(_, _, _, _));
@@ -441,14 +441,14 @@ BOOST_AUTO_TEST_CASE(cas_conflicts_reread_and_retry) {
     stored.hasRecipients = true;
     stored.messages = {{"m1", "ts", "alice@x.example"}};
     auto encoded = plugin::encodePluginData(stored);
-    teleport::PluginDataMap onServer;
+    tmsteams::teleport::PluginDataMap onServer;
     for (auto& [k, v] : encoded) {
         if (!v.empty()) {
             onServer[k] = v;
         }
     }
     r.mutable_spec()->add_reviews()->set_author("bob");
-    ALLOW_CALL(auth, getPluginData("req-1")).RETURN(std::optional<teleport::PluginDataMap>(onServer));
+    ALLOW_CALL(auth, getPluginData("req-1")).RETURN(std::optional<tmsteams::teleport::PluginDataMap>(onServer));
     trompeloeil::sequence seq;
     // 1: the optimistic claim (assuming no data) loses at once, without a pause.
     REQUIRE_CALL(auth, updatePluginData("req-1", _, _))

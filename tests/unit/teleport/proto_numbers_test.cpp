@@ -10,6 +10,7 @@
 
 #include <google/protobuf/descriptor.h>
 
+#include "access_monitoring_rules.pb.h"
 #include "authservice.pb.h"
 #include "types.pb.h"
 #include "users_service.pb.h"
@@ -240,6 +241,52 @@ void checkTable(const std::vector<Field>& table) {
 BOOST_AUTO_TEST_CASE(types_fields_have_teleports_numbers_and_types) { checkTable(TypesTable); }
 
 BOOST_AUTO_TEST_CASE(client_fields_have_teleports_numbers_and_types) { checkTable(ClientTable); }
+
+// api/proto/teleport/accessmonitoringrules/v1/access_monitoring_rules.proto @ 09ff2012 (schedules
+// from the generated protohybrid code @ 1d38c0af), header/v1/metadata.proto @ a0b16a5e,
+// legacy/client/proto/event.proto @ 7888d754 (AccessMonitoringRule = 54), authservice.proto @
+// 2018be14 (ListResources, GetRole), types.proto @ 610cd94d (ServerV2, RoleV6).
+const std::vector<Field> RoutingTable = {
+    {"teleport.accessmonitoringrules.v1.AccessMonitoringRule", "metadata", 1, "teleport.header.v1.Metadata"},
+    {"teleport.accessmonitoringrules.v1.AccessMonitoringRule", "kind", 2, "string"},
+    {"teleport.accessmonitoringrules.v1.AccessMonitoringRule", "version", 4, "string"},
+    {"teleport.accessmonitoringrules.v1.AccessMonitoringRule", "spec", 5,
+     "teleport.accessmonitoringrules.v1.AccessMonitoringRuleSpec"},
+    {"teleport.accessmonitoringrules.v1.AccessMonitoringRuleSpec", "subjects", 1, "repeated string"},
+    {"teleport.accessmonitoringrules.v1.AccessMonitoringRuleSpec", "condition", 3, "string"},
+    {"teleport.accessmonitoringrules.v1.AccessMonitoringRuleSpec", "notification", 4,
+     "teleport.accessmonitoringrules.v1.Notification"},
+    {"teleport.accessmonitoringrules.v1.AccessMonitoringRuleSpec", "desired_state", 7, "string"},
+    {"teleport.accessmonitoringrules.v1.AccessMonitoringRuleSpec", "schedules", 8,
+     "map<string,teleport.accessmonitoringrules.v1.Schedule>"},
+    {"teleport.accessmonitoringrules.v1.Notification", "name", 1, "string"},
+    {"teleport.accessmonitoringrules.v1.Notification", "recipients", 2, "repeated string"},
+    {"teleport.accessmonitoringrules.v1.TimeSchedule", "timezone", 2, "string"},
+    {"teleport.accessmonitoringrules.v1.TimeSchedule.Shift", "weekday", 1, "string"},
+    {"teleport.accessmonitoringrules.v1.TimeSchedule.Shift", "end", 3, "string"},
+    {"teleport.accessmonitoringrules.v1.ListAccessMonitoringRulesWithFilterRequest", "page_size", 1, "int64"},
+    {"teleport.accessmonitoringrules.v1.ListAccessMonitoringRulesWithFilterRequest", "subjects", 3, "repeated string"},
+    {"teleport.accessmonitoringrules.v1.ListAccessMonitoringRulesWithFilterRequest", "notification_name", 4, "string"},
+    {"teleport.accessmonitoringrules.v1.ListAccessMonitoringRulesWithFilterResponse", "next_page_token", 2, "string"},
+    {"teleport.header.v1.Metadata", "labels", 5, "map<string,string>"},
+    {"teleport.header.v1.Metadata", "revision", 8, "string"},
+    {"proto.Event", "AccessMonitoringRule", 54, "teleport.accessmonitoringrules.v1.AccessMonitoringRule"},
+    {"proto.ListResourcesRequest", "ResourceType", 1, "string"},
+    {"proto.ListResourcesRequest", "Limit", 3, "int32"},
+    {"proto.ListResourcesRequest", "PredicateExpression", 6, "string"},
+    {"proto.ListResourcesRequest", "UsePreviewAsRoles", 12, "bool"},
+    {"proto.PaginatedResource", "Node", 3, "types.ServerV2"},
+    {"proto.PaginatedResource", "KubeCluster", 6, "types.KubernetesClusterV3"},
+    {"proto.ListResourcesResponse", "NextKey", 2, "string"},
+    {"proto.GetRoleRequest", "Name", 1, "string"},
+    {"types.ServerSpecV2", "Hostname", 3, "string"},
+    {"types.AppServerSpecV3", "App", 5, "types.AppV3"},
+    {"types.DatabaseServerSpecV3", "Database", 12, "types.DatabaseV3"},
+    {"types.RoleSpecV6", "Allow", 2, "types.RoleConditions"},
+    {"types.RoleConditions", "Logins", 1, "repeated string"},
+};
+
+BOOST_AUTO_TEST_CASE(routing_fields_have_teleports_numbers_and_types) { checkTable(RoutingTable); }
 
 BOOST_AUTO_TEST_CASE(enum_values_are_teleports) {
     const DescriptorPool* pool = DescriptorPool::generated_pool();
