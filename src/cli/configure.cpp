@@ -169,13 +169,29 @@ std::string roleYaml(bool reviews) {
            "      - resources: [access_request]\n"
            "        verbs: [list, read]\n"
            "      - resources: [access_plugin_data]\n"
-           "        verbs: [update]\n" +
+           "        verbs: [update]\n"
+           "      # Routing by access monitoring rules (Notification Routing Rules).\n"
+           "      - resources: [access_monitoring_rule]\n"
+           "        verbs: [list, read]\n"
+           "      # Cards name requested resources and the logins of requested roles.\n"
+           "      - resources: [node, app_server, db_server, kube_cluster]\n"
+           "        verbs: [list, read]\n"
+           "      - resources: [role]\n"
+           "        verbs: [read]\n" +
            std::string(reviews ? "      # Reviews from Teams: find reviewers by trait, review as them.\n"
                                  "      - resources: [user]\n"
                                  "        verbs: [list, read]\n"
                                  "    review_requests:\n"
                                  "      submit_for_users: [\"*\"]\n"
-                               : "") +
+                               : "      # user.traits in routing rule conditions.\n"
+                                 "      - resources: [user]\n"
+                                 "        verbs: [read]\n") +
+           // Teleport lists only resources whose labels a role allows. These grant no access by
+           // themselves (no logins, database users or Kubernetes groups); apps are left out, as
+           // app labels alone would grant access, so app cards keep their ids.
+           "    node_labels: {'*': '*'}\n"
+           "    db_labels: {'*': '*'}\n"
+           "    kubernetes_labels: {'*': '*'}\n"
            "---\n"
            "kind: user\n"
            "version: v2\n"

@@ -192,6 +192,7 @@ BOOST_AUTO_TEST_CASE(configure_writes_a_valid_app_package) {
     BOOST_TEST(names == (std::set<std::string>{"manifest.json", "color.png", "outline.png"}));
     auto role = slurp(out + "/teleport-msteams-role.yaml");
     BOOST_TEST(role.find("resources: [access_plugin_data]") != std::string::npos);
+    BOOST_TEST(role.find("resources: [access_monitoring_rule]\n        verbs: [list, read]") != std::string::npos, role);
     BOOST_TEST(role.find("verbs: [list, read]") != std::string::npos);
     BOOST_TEST(role.find("kind: user") != std::string::npos);
 }
