@@ -47,10 +47,11 @@ bool Rbac::allowed(const std::string& user, Action action) const {
     case Role::Plugin:
     case Role::PluginReviewer:
     case Role::PluginBasic:
-        if (action == Action::ReadUsers || action == Action::SubmitReviewForUsers) {
+        if (action == Action::SubmitReviewForUsers) {
             return it->second == Role::PluginReviewer;
         }
-        if (action == Action::ReadRules || action == Action::ListResources || action == Action::ReadRoles) {
+        if (action == Action::ReadUsers || action == Action::ReadRules || action == Action::ListResources ||
+            action == Action::ReadRoles) {
             return it->second != Role::PluginBasic;
         }
         return action == Action::Ping || action == Action::WatchAccessRequests ||

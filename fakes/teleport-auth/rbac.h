@@ -11,9 +11,9 @@ enum class Role {
     Admin,   // everything, including the fake's control RPCs
     // What `configure`'s role grants (without [review]): access_request list/read,
     // access_plugin_data update, access_monitoring_rule list/read, node/app_server/db_server/
-    // kube_cluster list/read, role read.
+    // kube_cluster list/read, role read, user read.
     Plugin,
-    PluginReviewer,  // Plugin, plus user read and review_requests.submit_for_users
+    PluginReviewer,  // Plugin, plus review_requests.submit_for_users
     PluginBasic,     // access_request list/read and access_plugin_data update only (older roles)
     None,    // authenticated, but may only Ping
 };

@@ -2,6 +2,7 @@
 #include "rule_store.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "routing/condition.h"
 #include "routing/schedule.h"
@@ -39,7 +40,19 @@ absl::Status RuleStore::validate(const Rule& rule) {
         }
         for (const auto& shift : schedule.time().shifts()) {
             int start = 0, end = 0;
-            if (std::find(std::begin(Weekdays), std::end(Weekdays), shift.weekday()) == std::end(Weekdays)) {
+            // Teleport's ParseWeekday: any case, the full name or its first three letters (then
+            // compared exactly when evaluated, so only "Monday" ever matches).
+            std::string w = shift.weekday();
+            for (auto& ch : w) {
+                ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            }
+            bool known = false;
+            for (const char* day : Weekdays) {
+                std::string d = day;
+                d[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(d[0])));
+                known = known || w == d || (w.size() == 3 && d.compare(0, 3, w) == 0);
+            }
+            if (!known) {
                 return bad("schedule \"" + name + "\": invalid weekday \"" + shift.weekday() + "\"");
             }
             if (!routing::parseClock(shift.start(), start) || !routing::parseClock(shift.end(), end)) {

@@ -336,7 +336,7 @@ int runValidate(const std::vector<std::string>& args) {
                     report.skip(ReviewsCheck, "not connected");
                 }
             } else {
-                auto stream = auth.watchAccessRequests(true);
+                auto stream = auth.watchAccessRequests(false);
                 proto::Event ev;
                 absl::Status ws = absl::OkStatus();
                 if (!stream->next(ev) || ev.type() != proto::INIT) {

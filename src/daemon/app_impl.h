@@ -90,6 +90,9 @@ struct App::Impl {
     // a watch because of it (a cluster that predates partial-success watches).
     bool watchRules = true;
     bool rulesRefusalWarned = false;
+    bool rulesActive = false;  // the rules were listed on this watch: its rule events apply
+    int ruleListFailures = 0;
+    static constexpr int MaxRuleListFailures = 3;
     std::unique_ptr<StatusServer> status;
     std::string pluginUser;  // our Teleport user (certificate CN)
     std::unique_ptr<msapi::BotAuthenticator> botAuth;
@@ -128,6 +131,8 @@ struct App::Impl {
     // routing_rules.cpp: the rules at each (re)connection, from the INIT event's accepted
     // kinds; false when the watch should start again (the listing failed for now).
     bool loadRules(const proto::Event& init);
+    // Whether Teleport's INIT kept access_request (a partial-success watch may drop it).
+    bool acceptsRequests(const proto::Event& init) const;
     void onRuleEvent(const proto::Event& ev);
     void catchUpOnce();
     void scanReminders();

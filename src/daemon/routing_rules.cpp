@@ -4,6 +4,18 @@
 
 namespace tmsteams::daemon {
 
+bool App::Impl::acceptsRequests(const proto::Event& init) const {
+    if (!init.has_watchstatus()) {
+        return true;  // older servers say nothing: they refuse the whole watch instead
+    }
+    for (const auto& k : init.watchstatus().spec().kinds()) {
+        if (k.kind() == "access_request") {
+            return true;
+        }
+    }
+    return false;
+}
+
 bool App::Impl::loadRules(const proto::Event& init) {
     bool accepted = watchRules;
     // Teleport's INIT lists the kinds it accepted; a server that says nothing accepted all.
@@ -18,17 +30,30 @@ bool App::Impl::loadRules(const proto::Event& init) {
         auto listed = auth->listAccessMonitoringRules();
         if (listed.ok()) {
             rules.replaceAll(*listed);
+            rulesActive = true;
+            ruleListFailures = 0;
             common::logInfo("access monitoring rules loaded", {{"rules_for_msteams", std::to_string(rules.size())}});
             return true;
         }
         if (listed.status().code() != absl::StatusCode::kPermissionDenied &&
             listed.status().code() != absl::StatusCode::kUnimplemented) {
-            common::logWarn("cannot list access monitoring rules; watching again",
-                            {{"error", std::string(listed.status().message())}});
-            return false;
+            // A few tries on a fresh watch; then requests go on with the rules known before
+            // (or none) rather than wait for the listing without end.
+            if (++ruleListFailures < MaxRuleListFailures) {
+                common::logWarn("cannot list access monitoring rules; watching again",
+                                {{"error", std::string(listed.status().message())}});
+                return false;
+            }
+            common::logError("cannot list access monitoring rules; going on with the rules known before",
+                             {{"error", std::string(listed.status().message())},
+                              {"rules_for_msteams", std::to_string(rules.size())}});
+            ruleListFailures = 0;
+            return true;
         }
         refused = listed.status();
     }
+    // Events would fill the book with only the rules changed from now on: ignore them too.
+    rulesActive = false;
     rules.replaceAll({});
     if (!rulesRefusalWarned) {
         rulesRefusalWarned = true;
@@ -41,6 +66,9 @@ bool App::Impl::loadRules(const proto::Event& init) {
 }
 
 void App::Impl::onRuleEvent(const proto::Event& ev) {
+    if (!rulesActive) {
+        return;
+    }
     if (ev.type() == proto::PUT && ev.has_accessmonitoringrule()) {
         const auto& rule = ev.accessmonitoringrule();
         rules.put(rule);

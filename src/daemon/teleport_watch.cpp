@@ -207,6 +207,7 @@ int App::Impl::watchLoop() {
             s->cancel();
         }
         std::atomic<bool> gotInit{false};
+        bool requestsRefused = false;
         std::jthread watchdog([&](std::stop_token wst) {
             std::mutex m;
             std::condition_variable_any cv;
@@ -222,7 +223,10 @@ int App::Impl::watchLoop() {
             if (ev.type() != proto::INIT) {
                 common::logWarn("the watch stream did not start with INIT; reconnecting");
                 s->cancel();
-            } else if (gotInit = true; !loadRules(ev)) {
+            } else if (gotInit = true; !acceptsRequests(ev)) {
+                requestsRefused = true;
+                s->cancel();
+            } else if (!loadRules(ev)) {
                 s->cancel();  // the rules first, then requests: routing must not guess
             } else {
                 watching = true;
@@ -252,6 +256,10 @@ int App::Impl::watchLoop() {
         }
         if (stop.stop_requested()) {
             break;
+        }
+        if (requestsRefused) {
+            return fail("Teleport left access_request out of the plugin's watch: give its user a role with "
+                        "access_request list/read (teleport-msteams-role.yaml)");
         }
         if (withRules && !gotInit &&
             (status.code() == absl::StatusCode::kPermissionDenied || status.code() == absl::StatusCode::kInvalidArgument)) {

@@ -33,26 +33,36 @@ std::optional<std::vector<std::string>> RequestHandler::recipientsByRules(const 
     }
     const std::string& id = req.metadata().name();
     // As in Teleport's plugins: when what the conditions need cannot be read, the configured
-    // recipients apply rather than a guess.
-    auto traits = details_->traits(req.spec().user());
-    if (!traits.ok()) {
-        common::logWarn("cannot read the requester's traits for routing rules; role_to_recipients applies",
-                        {{"request", id}, {"error", std::string(traits.status().message())}});
-        return std::nullopt;
-    }
-    auto resources = details_->resources(req);
-    if (!resources.ok()) {
-        common::logWarn("cannot read the requested resources for routing rules; role_to_recipients applies",
-                        {{"request", id}, {"error", std::string(resources.status().message())}});
-        return std::nullopt;
+    // recipients apply rather than a guess. Only what some rule reads is asked for.
+    teleport::UserTraits traits;
+    if (rules_->needsTraits()) {
+        auto t = details_->traits(req.spec().user());
+        if (!t.ok()) {
+            common::logWarn("cannot read the requester's traits for routing rules; role_to_recipients applies",
+                            {{"request", id}, {"error", std::string(t.status().message())}});
+            return std::nullopt;
+        }
+        traits = std::move(*t);
     }
     std::vector<routing::ResourceLabels> labels;
-    for (const auto& r : *resources) {
-        if (r.found) {
+    if (rules_->needsLabels() && req.spec().requestedresourceids_size() > 0) {
+        auto resources = details_->resources(req);
+        if (!resources.ok()) {
+            common::logWarn("cannot read the requested resources' labels for routing rules; role_to_recipients applies",
+                            {{"request", id}, {"error", std::string(resources.status().message())}});
+            return std::nullopt;
+        }
+        for (const auto& r : *resources) {
+            if (!r.found) {
+                common::logWarn("a requested resource is not visible to the plugin, so its labels are unknown; "
+                                "role_to_recipients applies",
+                                {{"request", id}, {"resource", r.kind + "/" + r.name}});
+                return std::nullopt;
+            }
             labels.push_back(r.labels);
         }
     }
-    auto match = rules_->match(routing::envFor(req, *traits, labels));
+    auto match = rules_->match(routing::envFor(req, traits, labels));
     if (match.recipients.empty()) {
         return std::nullopt;
     }

@@ -11,7 +11,9 @@ namespace {
 constexpr std::chrono::minutes CacheFor{5};
 constexpr std::chrono::minutes AskAgainAfterRefusal{10};
 constexpr size_t MaxCached = 10000;     // a bound on memory, whatever the requests name
-constexpr size_t MaxLookupsPerKind = 100;
+constexpr std::chrono::seconds AskAgainAfterFailure{30};
+constexpr size_t MaxLookupsPerKind = 500;
+constexpr size_t MaxRolesShown = 20;
 
 std::string cacheKey(const std::string& kind, const std::string& name) { return kind + "/" + name; }
 
@@ -109,14 +111,16 @@ absl::StatusOr<std::vector<RequestDetails::Resource>> RequestDetails::resources(
         }
     }
     for (auto& [kind, names] : wanted) {
-        if (names.empty() || refused(Source::Resources)) {
+        if (names.empty()) {
             continue;
+        }
+        if (refused(Source::Resources)) {
+            return absl::PermissionDeniedError("the plugin may not read the requested resources");
         }
         auto listed = auth_.listResourcesByName(listTypeFor(kind), names);
         if (!listed.ok()) {
             if (listed.status().code() == absl::StatusCode::kPermissionDenied) {
                 noteRefusal(Source::Resources, listed.status());
-                continue;
             }
             return listed.status();
         }
@@ -156,11 +160,14 @@ absl::StatusOr<teleport::UserTraits> RequestDetails::traits(const std::string& u
     if (!u.ok()) {
         if (u.status().code() == absl::StatusCode::kPermissionDenied) {
             noteRefusal(Source::Users, u.status());
-            return teleport::UserTraits();
+            return teleport::UserTraits();  // as Teleport's plugins: warn, go on without traits
         }
         return u.status();
     }
-    return u->value_or(teleport::UserTraits());
+    if (!u->has_value()) {
+        return absl::NotFoundError("no Teleport user " + user);
+    }
+    return **u;
 }
 
 std::vector<std::string> RequestDetails::loginsOf(const std::string& role) {
@@ -179,7 +186,10 @@ std::vector<std::string> RequestDetails::loginsOf(const std::string& role) {
         if (r.status().code() == absl::StatusCode::kPermissionDenied) {
             noteRefusal(Source::Roles, r.status());
         }
-        return {};  // not cached: the next card asks again once Teleport answers
+        // Remembered briefly, so a slow or failing Auth costs one call per role, not one per card.
+        std::lock_guard lock(mu_);
+        logins_[role] = {{}, clock_.steadyNow() + AskAgainAfterFailure};
+        return {};
     }
     std::vector<std::string> logins;
     if (r->has_value()) {
@@ -235,7 +245,8 @@ void RequestDetails::annotate(teams::CardData& facts) {
         }
     }
     facts.roleLogins.clear();
-    for (const auto& role : facts.roles) {
+    for (size_t i = 0; i < facts.roles.size() && i < MaxRolesShown; ++i) {
+        const auto& role = facts.roles[i];
         auto logins = loginsOf(role);
         if (!logins.empty()) {
             facts.roleLogins.emplace_back(role, std::move(logins));

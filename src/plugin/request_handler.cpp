@@ -122,8 +122,8 @@ absl::Status RequestHandler::handleRequest(const types::AccessRequestV3& req, st
 absl::Status RequestHandler::onPending(const types::AccessRequestV3& req, std::stop_token stop) {
     const std::string id = req.metadata().name();
     std::string requester;
-    // Worked out only for a request nobody recorded yet: usually the Teleport lane has, and
-    // routing rules are evaluated once per request.
+    // Worked out only for a request nobody recorded yet: usually the Teleport lane has, so
+    // routing rules are evaluated once per request (twice when this lane wins that race).
     std::optional<std::vector<std::string>> recipients;
     const std::string lease = leases_.fresh();
     bool otherHolds = false;
@@ -220,6 +220,7 @@ absl::Status RequestHandler::onResolved(const types::AccessRequestV3& req, std::
     const bool recent = created && clock_.now() - *created < settings_.resolvedCatchUpWindow;
     const std::string lease = leases_.fresh();
     bool fresh = false;
+    std::optional<std::vector<std::string>> recipients;
     Stored stored;
     auto won = store_.modify(
         req.metadata().name(),
@@ -229,8 +230,11 @@ absl::Status RequestHandler::onResolved(const types::AccessRequestV3& req, std::
                 if (!recent) {
                     return std::nullopt;
                 }
+                if (!recipients) {
+                    recipients = recipientsFor(req);  // once, whatever the compare-and-swap retries
+                }
                 PluginData d = rememberRequest(req);
-                d.recipients = recipientsFor(req);
+                d.recipients = *recipients;
                 d.hasRecipients = true;
                 d.claim = lease;
                 d.resolution = tag;

@@ -26,6 +26,11 @@ public:
     // (a bare string, say) never matches, as in Teleport.
     absl::StatusOr<bool> matches(const RequestEnv& env) const;
 
+    // What evaluating it needs beyond the request: the requested resources' labels, the
+    // requester's traits (each costs calls to Teleport, made only when some rule needs them).
+    bool usesResourceLabels() const;
+    bool usesUserTraits() const;
+
     struct Node;
 
 private:

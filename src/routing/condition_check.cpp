@@ -1,5 +1,6 @@
 // Names and types of a parsed condition: every variable, function and method resolved and typed
 // before any request is seen, as Teleport's typed predicate parser does at rule creation.
+#include <algorithm>
 #include <map>
 
 #include "routing/condition.h"
@@ -312,6 +313,21 @@ private:
 };
 
 }  // namespace
+
+namespace {
+bool anyVar(const Node& n, std::initializer_list<Var> vars) {
+    if (n.op == Op::Var && std::find(vars.begin(), vars.end(), n.var) != vars.end()) {
+        return true;
+    }
+    return std::any_of(n.kids.begin(), n.kids.end(), [&](const Node& k) { return anyVar(k, vars); });
+}
+}  // namespace
+
+bool Condition::usesResourceLabels() const {
+    return !root_.empty() && anyVar(root_.front(), {Var::LabelsUnion, Var::LabelsIntersection});
+}
+
+bool Condition::usesUserTraits() const { return !root_.empty() && anyVar(root_.front(), {Var::Traits}); }
 
 absl::StatusOr<Condition> Condition::parse(std::string_view text) {
     auto syntax = parseSyntax(text);

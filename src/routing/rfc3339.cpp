@@ -1,6 +1,7 @@
 // Strict RFC 3339 reading for time.RFC3339() in conditions.
 #include "routing/rfc3339.h"
 
+#include <algorithm>
 #include <cctype>
 #include <string>
 
@@ -81,8 +82,12 @@ absl::StatusOr<std::chrono::system_clock::time_point> parseRfc3339(std::string_v
     if (i != s.size()) {
         return bad();
     }
-    const int64_t secs = daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
-                         hour * 3600 + minute * 60 + second - offset;
+    int64_t secs = daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
+                   hour * 3600 + minute * 60 + second - offset;
+    // The clock counts nanoseconds in 64 bits (years 1678 to 2262): "9999-12-31T23:59:59Z", a
+    // common "never", is held at the edge, which keeps every comparison with real times right.
+    constexpr int64_t Edge = 9'000'000'000;  // seconds, about the year 2255
+    secs = std::clamp<int64_t>(secs, -Edge, Edge);
     return std::chrono::system_clock::time_point(
         std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::seconds(secs) + std::chrono::nanoseconds(nanos)));
 }

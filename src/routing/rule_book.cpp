@@ -39,7 +39,10 @@ std::shared_ptr<const RoutingRule> RuleBook::build(const AccessMonitoringRule& r
     r->conditionText = rule.spec().condition();
     r->condition = Condition::parse(r->conditionText);
     r->source = rule;
-    if (!r->condition.ok()) {
+    if (r->condition.ok()) {
+        r->usesLabels = r->condition->usesResourceLabels();
+        r->usesTraits = r->condition->usesUserTraits();
+    } else {
         common::logWarn("access monitoring rule cannot be parsed; it is skipped until it is fixed",
                         {{"rule", r->name}, {"error", std::string(r->condition.status().message())}});
     }
@@ -126,6 +129,16 @@ RuleBook::Match RuleBook::match(const RequestEnv& env) const {
 }
 
 size_t RuleBook::size() const { return snapshot()->size(); }
+
+bool RuleBook::needsLabels() const {
+    auto rules = snapshot();
+    return std::any_of(rules->begin(), rules->end(), [](const auto& r) { return r.second->usesLabels; });
+}
+
+bool RuleBook::needsTraits() const {
+    auto rules = snapshot();
+    return std::any_of(rules->begin(), rules->end(), [](const auto& r) { return r.second->usesTraits; });
+}
 
 std::vector<std::shared_ptr<const RoutingRule>> RuleBook::rules() const {
     std::vector<std::shared_ptr<const RoutingRule>> out;

@@ -24,6 +24,8 @@ struct RoutingRule {
     std::string conditionText;
     absl::StatusOr<Condition> condition = absl::UnknownError("unset");
     AccessMonitoringRule source;  // for its schedules
+    bool usesLabels = false;
+    bool usesTraits = false;
 };
 
 class RuleBook {
@@ -49,6 +51,9 @@ public:
     Match match(const RequestEnv& env) const;
 
     size_t size() const;
+    // Whether some rule's condition reads the resources' labels / the requester's traits.
+    bool needsLabels() const;
+    bool needsTraits() const;
     std::vector<std::shared_ptr<const RoutingRule>> rules() const;  // by name
 
 private:

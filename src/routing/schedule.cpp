@@ -7,16 +7,21 @@
 namespace tmsteams::routing {
 
 bool parseClock(const std::string& text, int& minutes) {
-    if (text.size() != 5 || text[2] != ':') {
+    // Go's "15:04" layout: an hour of one or two digits, then two-digit minutes.
+    const size_t colon = text.find(':');
+    if (colon != 1 && colon != 2) {
         return false;
     }
-    for (size_t i : {0, 1, 3, 4}) {
-        if (text[i] < '0' || text[i] > '9') {
+    if (text.size() != colon + 3) {
+        return false;
+    }
+    for (size_t i = 0; i < text.size(); ++i) {
+        if (i != colon && (text[i] < '0' || text[i] > '9')) {
             return false;
         }
     }
-    const int h = (text[0] - '0') * 10 + (text[1] - '0');
-    const int m = (text[3] - '0') * 10 + (text[4] - '0');
+    const int h = colon == 1 ? text[0] - '0' : (text[0] - '0') * 10 + (text[1] - '0');
+    const int m = (text[colon + 1] - '0') * 10 + (text[colon + 2] - '0');
     if (h > 23 || m > 59) {
         return false;
     }
@@ -60,12 +65,15 @@ absl::StatusOr<bool> inSchedules(
         const int64_t second = local.hour() * 3600 + local.minute() * 60 + local.second();
         const bool fraction = at.subsecond != absl::ZeroDuration();
         for (const auto& shift : ts.shifts()) {
+            if (shift.weekday() != weekday) {
+                continue;  // as Teleport: other days' shifts are not even read
+            }
             int start = 0, end = 0;
             if (!parseClock(shift.start(), start) || !parseClock(shift.end(), end)) {
                 return absl::InvalidArgumentError("schedule \"" + name + "\": shift times must be HH:MM");
             }
             const int64_t from = start * 60, to = end * 60;
-            if (shift.weekday() == weekday && second >= from && (second < to || (second == to && !fraction))) {
+            if (second >= from && (second < to || (second == to && !fraction))) {
                 return true;
             }
         }

@@ -20,7 +20,7 @@ absl::StatusOr<bool> inSchedules(
     const google::protobuf::Map<std::string, teleport::accessmonitoringrules::v1::Schedule>& schedules,
     std::chrono::system_clock::time_point created);
 
-// "HH:MM" to minutes after midnight; false when malformed.
+// "H:MM" or "HH:MM" (Go's "15:04") to minutes after midnight; false when malformed.
 bool parseClock(const std::string& text, int& minutes);
 
 }  // namespace tmsteams::routing

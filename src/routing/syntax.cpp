@@ -52,7 +52,9 @@ public:
     explicit Lexer(std::string_view s) : s_(s) {}
 
     absl::StatusOr<Token> next() {
+        bool newline = false;
         while (pos_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[pos_]))) {
+            newline = newline || s_[pos_] == '\n';
             ++pos_;
         }
         Token t;
@@ -60,6 +62,23 @@ public:
         if (pos_ >= s_.size()) {
             return t;
         }
+        // Go ends a line after an operand with an implicit semicolon, so Teleport refuses a
+        // condition that goes on after such a line break (write && or || at the end of the line).
+        if (newline && endsOperand_) {
+            return errorAt(pos_, "a line break after a complete operand ends the expression; "
+                                 "put && or || at the end of the line, not the start of the next");
+        }
+        auto result = scan(t);
+        if (result.ok()) {
+            endsOperand_ = result->kind == Token::Kind::Ident || result->kind == Token::Kind::String ||
+                           result->kind == Token::Kind::Number ||
+                           (result->kind == Token::Kind::Op && (result->text == ")" || result->text == "]"));
+        }
+        return result;
+    }
+
+private:
+    absl::StatusOr<Token> scan(Token& t) {
         char c = s_[pos_];
         if (identStart(c)) {
             size_t b = pos_;
@@ -114,7 +133,6 @@ public:
                                  (std::isprint(static_cast<unsigned char>(c)) ? std::string(1, c) : std::string("?")) + "'");
     }
 
-private:
     absl::StatusOr<Token> quoted(Token& t) {
         std::string out;
         size_t i = pos_ + 1;
@@ -129,11 +147,30 @@ private:
                 continue;
             }
             if (i + 1 >= s_.size()) {
-                break;
+                return errorAt(pos_, "unterminated \"string\"");
             }
             char e = s_[i + 1];
             i += 2;
             switch (e) {
+            case 'a': out += '\a'; break;
+            case 'b': out += '\b'; break;
+            case 'f': out += '\f'; break;
+            case 'v': out += '\v'; break;
+            case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+                // Go's octal escape: exactly three digits, at most \377.
+                int v = e - '0';
+                for (int k = 0; k < 2; ++k, ++i) {
+                    if (i >= s_.size() || s_[i] < '0' || s_[i] > '7') {
+                        return errorAt(i, "bad octal escape");
+                    }
+                    v = v * 8 + (s_[i] - '0');
+                }
+                if (v > 255) {
+                    return errorAt(i, "octal escape above \\377");
+                }
+                out += static_cast<char>(v);
+                break;
+            }
             case 'n': out += '\n'; break;
             case 't': out += '\t'; break;
             case 'r': out += '\r'; break;
@@ -176,6 +213,7 @@ private:
 
     std::string_view s_;
     size_t pos_ = 0;
+    bool endsOperand_ = false;  // the last token could end an operand (Go's semicolon rule)
 };
 
 class Parser {

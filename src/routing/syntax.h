@@ -22,7 +22,8 @@ struct Syntax {
 // Conditions longer than this, or nested deeper, are refused rather than parsed.
 inline constexpr size_t MaxConditionBytes = 16 * 1024;
 inline constexpr int MaxConditionDepth = 64;
-inline constexpr int MaxChainOperands = 256;
+// Far above what fits in MaxConditionBytes for any useful term; it bounds recursion depth.
+inline constexpr int MaxChainOperands = 1024;
 
 absl::StatusOr<std::unique_ptr<Syntax>> parseSyntax(std::string_view text);
 

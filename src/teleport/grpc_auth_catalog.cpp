@@ -12,6 +12,7 @@ constexpr std::chrono::seconds CatalogCallTimeout{15};
 // ends its listing from holding us forever.
 constexpr int64_t RulesPageSize = 1000;
 constexpr int MaxPages = 1000;
+constexpr int MaxRulePages = 100;  // 100,000 rules
 
 // A Teleport predicate string literal.
 std::string quoted(const std::string& s) {
@@ -38,7 +39,7 @@ absl::StatusOr<std::vector<AccessMonitoringRule>> GrpcAuthClient::listAccessMoni
     req.add_subjects("access_request");
     req.set_notification_name(plugin_);
     std::vector<AccessMonitoringRule> out;
-    for (int page = 0; page < MaxPages; ++page) {
+    for (int page = 0; page < MaxRulePages; ++page) {
         ++calls_.listRules;
         grpc::ClientContext ctx;
         prepareContext(ctx, CatalogCallTimeout, true);
@@ -54,7 +55,8 @@ absl::StatusOr<std::vector<AccessMonitoringRule>> GrpcAuthClient::listAccessMoni
         }
         req.set_page_token(resp.next_page_token());
     }
-    return absl::ResourceExhaustedError("list access monitoring rules: more than " + std::to_string(MaxPages) + " pages");
+    return absl::ResourceExhaustedError("list access monitoring rules: more than " + std::to_string(MaxRulePages) +
+                                        " pages");
 }
 
 absl::StatusOr<std::vector<proto::PaginatedResource>> GrpcAuthClient::listResourcesByName(

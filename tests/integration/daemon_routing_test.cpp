@@ -150,7 +150,7 @@ BOOST_AUTO_TEST_CASE(without_permission_to_read_rules_role_to_recipients_applies
 }
 
 BOOST_AUTO_TEST_CASE(conditions_see_the_requesters_traits_and_the_resources_labels) {
-    PluginEnv env(withCatalog("plugin-review"));  // user read: the requester's traits
+    PluginEnv env(withCatalog());
     createRule(env, "payments-prod",
                R"(contains_any(user.traits["team"], set("payments")) && )"
                R"(access_request.spec.resource_labels_union["env"].contains("prod"))",
@@ -159,12 +159,16 @@ BOOST_AUTO_TEST_CASE(conditions_see_the_requesters_traits_and_the_resources_labe
     auto payments = env.createRequest("carol", "auditor", {"--resource", NodeId});
     auto search = env.createRequest("dave", "auditor", {"--resource", NodeId});
     auto noResource = env.createRequest("carol", "auditor");
-    for (const auto& id : {payments, search, noResource}) {
+    // An app the plugin cannot see: its labels are unknown, so no guess is made.
+    auto unseen = env.createRequest("carol", "auditor", {"--resource", NodeId, "--resource",
+                                                         "/fake.teleport.local/app/grafana"});
+    for (const auto& id : {payments, search, noResource, unseen}) {
         BOOST_REQUIRE(env.waitForCards(id, 1, "PENDING"));
     }
     BOOST_TEST(conversations(env, payments) == (std::set<std::string>{dir::Channel}));
     BOOST_TEST(conversations(env, search) == (std::set<std::string>{PluginEnv::chatOf(dir::Alice)}));
     BOOST_TEST(conversations(env, noResource) == (std::set<std::string>{PluginEnv::chatOf(dir::Alice)}));
+    BOOST_TEST(conversations(env, unseen) == (std::set<std::string>{PluginEnv::chatOf(dir::Alice)}));
 }
 
 BOOST_AUTO_TEST_CASE(cards_name_resources_and_the_logins_of_requested_roles) {

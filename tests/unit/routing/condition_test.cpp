@@ -97,6 +97,24 @@ BOOST_AUTO_TEST_CASE(what_teleport_refuses_is_refused_with_a_reason) {
     BOOST_TEST(refusal(std::string(20000, 'a')).find("longer than") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(go_syntax_details_are_go_s) {
+    BOOST_TEST(holds("access_request.spec.request_reason == \"\\150otfix\""));  // octal escape
+    BOOST_TEST(refusal(R"(access_request.spec.user == "abc\)").find("unterminated") != std::string::npos);
+    // A line break after a complete operand ends a Go expression: Teleport refuses these.
+    BOOST_TEST(refusal("access_request.spec.user == \"carol\"\n&& true").find("line break") != std::string::npos);
+    BOOST_TEST(holds("access_request.spec.user == \"carol\" &&\n  true"));
+    // "Never" in RFC 3339 compares as the far future, not as a wrapped-around past.
+    BOOST_TEST(holds(R"(access_request.spec.creation_time.before(time.RFC3339("9999-12-31T23:59:59Z")))"));
+    BOOST_TEST(holds(R"(access_request.spec.creation_time.after(time.RFC3339("0001-01-01T00:00:00Z")))"));
+}
+
+BOOST_AUTO_TEST_CASE(a_condition_says_what_it_needs_beyond_the_request) {
+    auto labels = Condition::parse(R"(access_request.spec.resource_labels_union["env"].contains("prod"))");
+    auto traits = Condition::parse(R"(user.traits.team.contains("a") && true)");
+    BOOST_TEST((labels->usesResourceLabels() && !labels->usesUserTraits()));
+    BOOST_TEST((traits->usesUserTraits() && !traits->usesResourceLabels()));
+}
+
 BOOST_AUTO_TEST_CASE(a_bad_time_is_an_evaluation_error_not_a_crash) {
     auto c = Condition::parse(R"(access_request.spec.creation_time.after(time.RFC3339("2026-02-30T00:00:00Z")))");
     BOOST_REQUIRE(c.ok());
@@ -126,6 +144,8 @@ BOOST_AUTO_TEST_CASE(schedules_read_the_creation_time_in_their_zone) {
     BOOST_TEST(!*inSchedules(schedules, *parseRfc3339("2026-03-30T08:30:01Z")));  // past it
     BOOST_TEST(!*inSchedules(schedules, *parseRfc3339("2026-03-31T08:00:00Z")));  // a Tuesday
     BOOST_TEST(*inSchedules(schedules, *parseRfc3339("2026-03-23T09:00:00Z")));   // 10:00 CET, a week before
+    shift->set_start("9:00");  // Go's "15:04" takes a one-digit hour
+    BOOST_TEST(*inSchedules(rule.spec().schedules(), *parseRfc3339("2026-03-23T08:00:00Z")));  // 09:00 CET
     s.mutable_time()->set_timezone("Nowhere/Land");
     BOOST_TEST(!inSchedules(rule.spec().schedules(), *parseRfc3339("2026-03-30T08:30:00Z")).ok());
 }
