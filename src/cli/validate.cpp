@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/validate_report.h"
 #include "common/clock.h"
 #include "common/files.h"
 #include "plugin/config.h"
@@ -45,44 +46,6 @@ std::string installFix(const absl::Status& s, const std::string& usual) {
     return why.find("not allowed to manage the Teams App") != std::string::npos ? ReuploadFix : usual;
 }
 
-class Report {
-public:
-    explicit Report(int total) : total_(total) {}
-    bool check(const std::string& what, const absl::Status& s, const std::string& fix = "") {
-        ++n_;
-        if (s.ok()) {
-            std::cout << "[" << n_ << "/" << total_ << "] " << what << ": ok\n";
-            ++passed_;
-            return true;
-        }
-        std::cout << "[" << n_ << "/" << total_ << "] " << what << ": FAILED\n      " << s.message() << "\n";
-        if (!fix.empty()) {
-            std::cout << "      fix: " << fix << "\n";
-        }
-        ++failed_;
-        return false;
-    }
-    void ok(const std::string& what, const std::string& detail) {
-        ++n_;
-        ++passed_;
-        std::cout << "[" << n_ << "/" << total_ << "] " << what << ": ok (" << detail << ")\n";
-    }
-    void skip(const std::string& what, const std::string& why) {
-        ++n_;
-        std::cout << "[" << n_ << "/" << total_ << "] " << what << ": skipped (" << why << ")\n";
-    }
-    int finish() {
-        std::cout << "\n" << passed_ << " checks passed, " << failed_ << " failed\n";
-        return failed_ == 0 ? 0 : 1;
-    }
-    bool failed() const { return failed_ > 0; }
-
-private:
-    int total_;
-    int n_ = 0;
-    int passed_ = 0;
-    int failed_ = 0;
-};
 
 // Reviews from Teams are submitted by the plugin with the reviewer as author, which only clusters
 // with reviews on behalf of users (Teleport's RFD 250, a draft) accept. The probe reviews a request
@@ -188,7 +151,7 @@ int runValidate(const std::vector<std::string>& args) {
     const auto deadline = [&] { return clock.steadyNow() + std::chrono::seconds(30); };
     teams::Recipient r = teams::parseRecipient(recipient);
     const bool reviews = config->review.enabled;
-    Report report(reviews ? 16 : 15);
+    Report report(reviews ? 17 : 16);
 
     std::cout << "Checking the Microsoft side for app " << mc.appId << " in tenant " << mc.tenantId << "\n\n";
     auto graphToken = ms->graphTokens->get();
@@ -304,7 +267,7 @@ int runValidate(const std::vector<std::string>& args) {
         std::string why = credPath.empty() ? "no [teleport] credentials configured"
                                            : "credentials file " + credPath + " not found";
         for (const char* what : {"Teleport credentials", "Teleport Auth Service reachable", "watch access requests",
-                                 "read and update plugin data"}) {
+                                 "read and update plugin data", RulesCheck}) {
             report.skip(what, why);
         }
         if (reviews) {
@@ -317,6 +280,7 @@ int runValidate(const std::vector<std::string>& args) {
             report.skip("Teleport Auth Service reachable", "no credentials");
             report.skip("watch access requests", "no credentials");
             report.skip("read and update plugin data", "no credentials");
+            report.skip(RulesCheck, "no credentials");
             if (reviews) {
                 report.skip(ReviewsCheck, "no credentials");
             }
@@ -332,6 +296,7 @@ int runValidate(const std::vector<std::string>& args) {
                               "check [teleport] addr and the credentials")) {
                 report.skip("watch access requests", "not connected");
                 report.skip("read and update plugin data", "not connected");
+                report.skip(RulesCheck, "not connected");
                 if (reviews) {
                     report.skip(ReviewsCheck, "not connected");
                 }
@@ -355,6 +320,7 @@ int runValidate(const std::vector<std::string>& args) {
                 }
                 report.check("read and update plugin data", pd,
                              "give the plugin's user access_plugin_data update (teleport-msteams-role.yaml)");
+                checkRoutingRules(auth, *ms, app, {deadline(), {}}, report);
                 if (reviews) {
                     auto cert = teleport::inspectCertificate(creds->certPem);
                     checkReviewsOnBehalf(auth, cert.ok() ? cert->commonName : "", report);

@@ -269,7 +269,8 @@ BOOST_AUTO_TEST_CASE(validate_passes_end_to_end_with_an_escaped_secret) {
     fillIn(out + "/teleport-msteams.toml", env, "\"" + AliceMail + "\"");
     auto r = cli({"validate", "-c", out + "/teleport-msteams.toml", AliceMail});
     BOOST_TEST(r.exitCode == 0, r.out + r.err);
-    BOOST_TEST(r.out.find("15 checks passed, 0 failed") != std::string::npos, r.out);
+    BOOST_TEST(r.out.find("16 checks passed, 0 failed") != std::string::npos, r.out);
+    BOOST_TEST(r.out.find("none name msteams") != std::string::npos, r.out);
     BOOST_TEST(r.out.find("message id") != std::string::npos);
     auto cards = env.cards();
     BOOST_REQUIRE(cards.size() == 2u);
@@ -366,10 +367,31 @@ BOOST_AUTO_TEST_CASE(an_app_uploaded_without_web_application_info_is_found_and_f
     BOOST_TEST(ok.exitCode == 0, ok.out);
 }
 
+// validate lists the rules that route msteams notifications and says which recipients do not
+// resolve, before a request finds out.
+BOOST_AUTO_TEST_CASE(validate_lists_routing_rules_and_checks_their_recipients) {
+    PluginEnv env;
+    const std::string out = env.dir() / "teams";
+    BOOST_REQUIRE(configure(out).exitCode == 0);
+    BOOST_REQUIRE(env.graph().control("POST", "/_fake/catalog", slurp(out + "/app.zip")).status == 201);
+    fillIn(out + "/teleport-msteams.toml", env, "\"" + AliceMail + "\"");
+    env.auth().tctlOk({"rule", "create", "editors", "--condition", R"(access_request.spec.roles.contains("editor"))",
+                       "--recipients", AliceMail + ",nobody@contoso.example"});
+    env.auth().tctlOk({"rule", "create", "for-slack", "--condition", "true", "--notification", "slack",
+                       "--recipients", "#general"});
+    auto r = cli({"validate", "-c", out + "/teleport-msteams.toml", AliceMail});
+    BOOST_TEST(r.exitCode == 1, r.out);
+    BOOST_TEST(r.out.find("rule editors: access_request.spec.roles.contains(\"editor\")") != std::string::npos, r.out);
+    BOOST_TEST(r.out.find(AliceMail + ": resolves") != std::string::npos, r.out);
+    BOOST_TEST(r.out.find("nobody@contoso.example: does NOT resolve") != std::string::npos, r.out);
+    BOOST_TEST(r.out.find("for-slack") == std::string::npos, r.out);  // another plugin's rule
+    BOOST_TEST(r.out.find("15 checks passed, 1 failed") != std::string::npos, r.out);
+}
+
 BOOST_AUTO_TEST_CASE(the_demo_runs_start_to_finish) {
     auto r = runCommand({binaryPath("DEMO_SCRIPT")}, 300s, {{"CI", "true"}});
     BOOST_TEST(r.exitCode == 0, r.out + r.err);
-    BOOST_TEST(r.out.find("16 checks passed, 0 failed") != std::string::npos, r.out);
+    BOOST_TEST(r.out.find("17 checks passed, 0 failed") != std::string::npos, r.out);
     BOOST_TEST(r.out.find("3 PENDING") != std::string::npos);
     BOOST_TEST(r.out.find("3 APPROVED") != std::string::npos);
     BOOST_TEST(r.out.find("Browser view of every conversation: http://127.0.0.1:") != std::string::npos);
