@@ -2,6 +2,7 @@
 // in the text exposition format. Thread-safe; updates are lock-free after first use.
 #pragma once
 
+#include <absl/base/thread_annotations.h>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -64,7 +65,7 @@ private:
         std::map<std::string, std::function<double()>> gauges;
     };
     mutable std::mutex mu_;  // guards families_ (not the values)
-    std::map<std::string, Family> families_;
+    std::map<std::string, Family> families_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace tmsteams::common

@@ -5,6 +5,7 @@
 // Members are declared in the order they are built; run() tears them down in reverse.
 #pragma once
 
+#include <absl/base/thread_annotations.h>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -66,12 +67,12 @@ struct App::Impl {
     std::stop_source stop;
 
     std::mutex configMu;  // guards config, certDigest, certNotAfter
-    Config config;
-    std::string certDigest;
-    std::chrono::system_clock::time_point certNotAfter;
+    Config config ABSL_GUARDED_BY(configMu);
+    std::string certDigest ABSL_GUARDED_BY(configMu);
+    std::chrono::system_clock::time_point certNotAfter ABSL_GUARDED_BY(configMu);
 
     std::mutex streamMu;  // guards stream
-    teleport::WatchStream* stream = nullptr;
+    teleport::WatchStream* stream ABSL_GUARDED_BY(streamMu) = nullptr;
     std::atomic<bool> watching{false};
     std::atomic<bool> reloadWanted{false};
     std::atomic<int64_t> lastProbeMs{0};

@@ -4,6 +4,7 @@
 // actions (adaptiveCard/action invokes) go to the ReviewHandler.
 #pragma once
 
+#include <absl/base/thread_annotations.h>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -54,7 +55,7 @@ private:
     std::string tenantId_;
     std::string address_;
     std::mutex seenMu_;  // guards seen_
-    std::map<std::string, std::chrono::steady_clock::time_point> seen_;
+    std::map<std::string, std::chrono::steady_clock::time_point> seen_ ABSL_GUARDED_BY(seenMu_);
     std::unique_ptr<GuardedHttpServer> server_;  // last: destroyed (and its handlers finished) first
 };
 

@@ -5,6 +5,7 @@
 // up (rotation), at most once a minute.
 #pragma once
 
+#include <absl/base/thread_annotations.h>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -52,11 +53,11 @@ private:
     BotAuthSettings settings_;
     std::mutex mu_;  // guards everything below; never held across a fetch
     std::condition_variable fetched_;
-    bool fetching_ = false;  // single flight: one fetch at a time, waiters share it
-    uint64_t fetches_ = 0;
-    std::map<std::string, std::shared_ptr<Key>> keys_;
-    std::chrono::steady_clock::time_point fetchedAt_{};
-    std::chrono::steady_clock::time_point lastAttempt_{};
+    bool fetching_ ABSL_GUARDED_BY(mu_) = false;  // single flight: one fetch at a time, waiters share it
+    uint64_t fetches_ ABSL_GUARDED_BY(mu_) = 0;
+    std::map<std::string, std::shared_ptr<Key>> keys_ ABSL_GUARDED_BY(mu_);
+    std::chrono::steady_clock::time_point fetchedAt_ ABSL_GUARDED_BY(mu_){};
+    std::chrono::steady_clock::time_point lastAttempt_ ABSL_GUARDED_BY(mu_){};
 };
 
 }  // namespace tmsteams::msapi

@@ -3,6 +3,7 @@
 // hour, and per app 30 per second. Each call reserves the earliest moment every window allows.
 #pragma once
 
+#include <absl/base/thread_annotations.h>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -43,8 +44,8 @@ private:
     std::vector<PaceWindow> appWindows_;
     std::vector<PaceWindow> conversationWindows_;
     std::mutex mu_;  // guards the histories
-    std::deque<Time> app_;
-    std::map<std::string, std::deque<Time>> conversations_;
+    std::deque<Time> app_ ABSL_GUARDED_BY(mu_);
+    std::map<std::string, std::deque<Time>> conversations_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace tmsteams::msapi

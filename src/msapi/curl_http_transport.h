@@ -1,6 +1,7 @@
 // HttpTransport over libcurl: reused connections, TLS verification, proxies from the environment.
 #pragma once
 
+#include <absl/base/thread_annotations.h>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -25,7 +26,7 @@ private:
 
     std::string caFile_;
     std::mutex mu_;              // guards idle_
-    std::vector<void*> idle_;    // CURL easy handles, each keeping its own connections alive
+    std::vector<void*> idle_ ABSL_GUARDED_BY(mu_);    // CURL easy handles, each keeping its own connections alive
 };
 
 }  // namespace tmsteams::msapi

@@ -2,6 +2,7 @@
 // renewed before they expire.
 #pragma once
 
+#include <absl/base/thread_annotations.h>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -54,12 +55,12 @@ private:
     // and share its result, so a slow token endpoint costs one fetch, not one per caller.
     mutable std::mutex mu_;  // guards every field below (never held across a fetch)
     std::condition_variable_any fetched_;
-    AppCredentials creds_;
-    uint64_t credsGeneration_ = 0;  // bumped by setCredentials: a fetch with older ones is discarded
-    std::string token_;
-    std::chrono::steady_clock::time_point renewAt_;
-    bool fetching_ = false;
-    uint64_t fetches_ = 0;  // completed fetches, so waiters know theirs finished
+    AppCredentials creds_ ABSL_GUARDED_BY(mu_);
+    uint64_t credsGeneration_ ABSL_GUARDED_BY(mu_) = 0;  // bumped by setCredentials: a fetch with older ones is discarded
+    std::string token_ ABSL_GUARDED_BY(mu_);
+    std::chrono::steady_clock::time_point renewAt_ ABSL_GUARDED_BY(mu_);
+    bool fetching_ ABSL_GUARDED_BY(mu_) = false;
+    uint64_t fetches_ ABSL_GUARDED_BY(mu_) = 0;  // completed fetches, so waiters know theirs finished
     absl::Status lastError_;
     bool lastFetchFailed_ = false;
     std::atomic<uint64_t> refreshes_{0};  // read by /metrics without the lock

@@ -48,9 +48,6 @@ Outcome RequestHandler::recordDue(const types::AccessRequestV3& req, std::stop_t
     }
     std::string requester;
     const auto recipients = recipientsForNew(req, requester);
-    if (details_) {
-        details_->prefetch(req);  // the card's names and logins, before the delivery lane renders it
-    }
     PluginData due = rememberRequest(req);
     due.recipients = recipients;
     due.hasRecipients = true;
@@ -74,6 +71,9 @@ Outcome RequestHandler::recordDue(const types::AccessRequestV3& req, std::stop_t
         // The delivery lane records it too (with its claim); nothing is lost by giving up here.
         common::logDebug("could not record a new request ahead of delivery",
                          {{"request", id}, {"error", std::string(recorded.message())}});
+    }
+    if (details_) {
+        details_->prefetch(req);  // the card's names and logins, once what is due is safe
     }
     return Outcome::done();
 }

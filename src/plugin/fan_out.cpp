@@ -32,13 +32,11 @@ struct FanOut::Batch {
     }
 };
 
-FanOut::FanOut(size_t threads) {
-    for (size_t i = 0; i < threads; ++i) {
-        threads_.emplace_back([this](std::stop_token st) { worker(st); });
-    }
-}
+// Threads start when work first needs them, so an idle daemon holds none of their stacks.
+FanOut::FanOut(size_t threads) : max_(threads) {}
 
 FanOut::~FanOut() {
+    std::lock_guard lock(mu_);
     for (auto& t : threads_) {
         t.request_stop();
     }
@@ -53,12 +51,17 @@ void FanOut::run(std::vector<std::function<void()>> tasks) {
     batch->tasks = std::move(tasks);
     // One helper per task beyond the caller's first, at most one per worker; each wakes one
     // worker, so a batch of two does not wake the whole pool.
-    const size_t helpers = std::min(batch->tasks.size() - 1, threads_.size());
+    const size_t helpers = std::min(batch->tasks.size() - 1, max_);
     if (helpers > 0) {
         {
             std::lock_guard lock(mu_);
             for (size_t i = 0; i < helpers; ++i) {
                 helpers_.push_back(batch);
+            }
+            // More waiting helpers than idle workers: start workers, up to the bound.
+            while (helpers_.size() > idle_ && threads_.size() < max_) {
+                threads_.emplace_back([this](std::stop_token st) { worker(st); });
+                ++idle_;  // counted as idle until it takes its first helper
             }
         }
         for (size_t i = 0; i < helpers; ++i) {
@@ -79,10 +82,12 @@ void FanOut::worker(std::stop_token st) {
         }
         auto batch = std::move(helpers_.front());
         helpers_.pop_front();
+        --idle_;
         lock.unlock();
         batch->work();  // returns at once when its caller and other helpers took everything
         batch.reset();
         lock.lock();
+        ++idle_;
     }
 }
 

@@ -4,6 +4,7 @@
 // pool plus the callers (the event workers), never by the number of recipients.
 #pragma once
 
+#include <absl/base/thread_annotations.h>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -26,10 +27,12 @@ private:
     struct Batch;
     void worker(std::stop_token st);
 
-    std::mutex mu_;  // guards helpers_
+    const size_t max_;
+    std::mutex mu_;  // guards helpers_, idle_ and threads_
     std::condition_variable_any cv_;
-    std::deque<std::shared_ptr<Batch>> helpers_;  // one entry per helper a batch asked for
-    std::vector<std::jthread> threads_;
+    std::deque<std::shared_ptr<Batch>> helpers_ ABSL_GUARDED_BY(mu_);  // one entry per helper a batch asked for
+    size_t idle_ ABSL_GUARDED_BY(mu_) = 0;  // workers waiting for a helper entry
+    std::vector<std::jthread> threads_ ABSL_GUARDED_BY(mu_);  // started on demand, at most max_
 };
 
 }  // namespace tmsteams::plugin

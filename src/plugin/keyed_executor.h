@@ -3,6 +3,7 @@
 // are handled strictly in order, different requests in parallel.
 #pragma once
 
+#include <absl/base/thread_annotations.h>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -32,11 +33,11 @@ private:
     mutable std::mutex mu_;  // guards everything below
     std::condition_variable cv_;
     std::condition_variable idle_;
-    std::map<std::string, std::deque<std::function<void()>>> queues_;
-    std::deque<std::string> ready_;  // keys with queued tasks and nobody running them
-    std::map<std::string, bool> running_;
-    size_t pending_ = 0;
-    bool stopping_ = false;
+    std::map<std::string, std::deque<std::function<void()>>> queues_ ABSL_GUARDED_BY(mu_);
+    std::deque<std::string> ready_ ABSL_GUARDED_BY(mu_);  // keys with queued tasks and nobody running them
+    std::map<std::string, bool> running_ ABSL_GUARDED_BY(mu_);
+    size_t pending_ ABSL_GUARDED_BY(mu_) = 0;
+    bool stopping_ ABSL_GUARDED_BY(mu_) = false;
     bool draining_ = false;
     std::vector<std::thread> threads_;
 };

@@ -4,6 +4,7 @@
 // read something, the card shows ids as before and one warning says how to allow it.
 #pragma once
 
+#include <absl/base/thread_annotations.h>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -58,10 +59,10 @@ private:
     teleport::AuthClient& auth_;
     common::Clock& clock_;
     std::mutex mu_;  // guards the caches and refusals; never held across a call to Teleport
-    std::map<std::string, Cached<Resource>> resources_;  // by "kind/name"
-    std::map<std::string, Cached<std::vector<std::string>>> logins_;  // by role
-    std::map<Source, std::chrono::steady_clock::time_point> refusedUntil_;
-    std::map<Source, bool> warned_;
+    std::map<std::string, Cached<Resource>> resources_ ABSL_GUARDED_BY(mu_);  // by "kind/name"
+    std::map<std::string, Cached<std::vector<std::string>>> logins_ ABSL_GUARDED_BY(mu_);  // by role
+    std::map<Source, std::chrono::steady_clock::time_point> refusedUntil_ ABSL_GUARDED_BY(mu_);
+    std::map<Source, bool> warned_ ABSL_GUARDED_BY(mu_);
 };
 
 // Teleport's ListResources type for a requested resource's kind ("" for kinds not looked up).

@@ -6,6 +6,7 @@
 // updating, recording) and requester_notices.cpp (outcome notices and reminders).
 #pragma once
 
+#include <absl/base/thread_annotations.h>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -181,15 +182,15 @@ private:
     HandlerStats stats_;
     std::mutex pendingMu_;  // guards retryWanted_ and unrecorded_
     // Per request, what the call in progress wants from the retry queue: nullopt = back off.
-    std::map<std::string, std::optional<std::chrono::milliseconds>> retryWanted_;
-    std::map<std::string, std::vector<StoredMessage>> unrecorded_;
+    std::map<std::string, std::optional<std::chrono::milliseconds>> retryWanted_ ABSL_GUARDED_BY(pendingMu_);
+    std::map<std::string, std::vector<StoredMessage>> unrecorded_ ABSL_GUARDED_BY(pendingMu_);
     // Requests known to have plugin data, so the Teleport lane asks Auth only about new ones
     // (forgotten when a request is gone).
     std::mutex recordedMu_;  // guards recorded_ and justRecorded_
-    std::set<std::string> recorded_;
+    std::set<std::string> recorded_ ABSL_GUARDED_BY(recordedMu_);
     // What the Teleport lane wrote for a new request, until the delivery lane's claim uses it as
     // its guess of what is stored (saving a read and a failed write).
-    std::map<std::string, teleport::PluginDataMap> justRecorded_;
+    std::map<std::string, teleport::PluginDataMap> justRecorded_ ABSL_GUARDED_BY(recordedMu_);
     Stored takeJustRecorded(const std::string& id);
 };
 

@@ -3,6 +3,7 @@
 // go to `fire`, which queues them on the request's executor.
 #pragma once
 
+#include <absl/base/thread_annotations.h>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -40,9 +41,9 @@ private:
     std::function<void(const std::string&)> fire_;
     mutable std::mutex mu_;  // guards policy_, due_ and byId_
     std::condition_variable_any cv_;
-    RetryPolicy policy_;
-    std::multimap<std::chrono::steady_clock::time_point, std::string> due_;
-    std::map<std::string, std::chrono::steady_clock::time_point> byId_;  // one pending try per request
+    RetryPolicy policy_ ABSL_GUARDED_BY(mu_);
+    std::multimap<std::chrono::steady_clock::time_point, std::string> due_ ABSL_GUARDED_BY(mu_);
+    std::map<std::string, std::chrono::steady_clock::time_point> byId_ ABSL_GUARDED_BY(mu_);  // one pending try per request
     std::jthread thread_;
 };
 

@@ -4,6 +4,7 @@
 // user, so Teleport applies that user's own permissions.
 #pragma once
 
+#include <absl/base/thread_annotations.h>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -68,7 +69,7 @@ private:
     };
     std::atomic<bool> toldOnBehalfUnsupported_{false};  // the fix is logged once, not per click
     std::mutex knownMu_;  // guards known_
-    std::map<std::string, Known> known_;
+    std::map<std::string, Known> known_ ABSL_GUARDED_BY(knownMu_);
 };
 
 // Invoke response bodies.

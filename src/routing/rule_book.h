@@ -2,6 +2,7 @@
 // initial listing and the watch, and matched against each new request.
 #pragma once
 
+#include <absl/base/thread_annotations.h>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -63,7 +64,7 @@ private:
 
     const std::string plugin_;
     mutable std::mutex mu_;  // guards rules_ (the pointer: a matcher works on its own snapshot)
-    std::shared_ptr<const Rules> rules_ = std::make_shared<Rules>();
+    std::shared_ptr<const Rules> rules_ ABSL_GUARDED_BY(mu_) = std::make_shared<Rules>();
 };
 
 }  // namespace tmsteams::routing

@@ -2,6 +2,7 @@
 // and the Bot Framework (to post and update cards), with a per-recipient cache.
 #pragma once
 
+#include <absl/base/thread_annotations.h>
 #include <atomic>
 #include <condition_variable>
 #include <map>
@@ -46,11 +47,11 @@ private:
     struct Entry {
         std::mutex mu;  // guards the fields below
         std::condition_variable_any resolved;
-        std::string conversationId;
-        bool resolving = false;
-        bool forgotten = false;  // dropped from the cache: no longer counted in known_
-        uint64_t attempts = 0;  // finished lookups, so a waiter knows its one ended
-        absl::Status lastError;
+        std::string conversationId ABSL_GUARDED_BY(mu);
+        bool resolving ABSL_GUARDED_BY(mu) = false;
+        bool forgotten ABSL_GUARDED_BY(mu) = false;  // dropped from the cache: no longer counted in known_
+        uint64_t attempts ABSL_GUARDED_BY(mu) = 0;  // finished lookups, so a waiter knows its one ended
+        absl::Status lastError ABSL_GUARDED_BY(mu);
     };
     absl::StatusOr<std::string> conversationFor(const std::string& recipient,
                                                 const msapi::CallContext& ctx);
@@ -61,9 +62,9 @@ private:
     msapi::BotClient& bot_;
     std::string catalogAppId() const;
     mutable std::mutex appMu_;  // guards catalogAppId_
-    std::string catalogAppId_;
+    std::string catalogAppId_ ABSL_GUARDED_BY(appMu_);
     mutable std::mutex mu_;  // guards cache_
-    std::map<std::string, std::shared_ptr<Entry>> cache_;
+    std::map<std::string, std::shared_ptr<Entry>> cache_ ABSL_GUARDED_BY(mu_);
     std::atomic<size_t> known_{0};  // entries with a conversation; read by /metrics lock-free
 };
 

@@ -1,6 +1,7 @@
 // AuthClient over grpc++ with mTLS to the Auth Service.
 #pragma once
 
+#include <absl/base/thread_annotations.h>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -71,15 +72,15 @@ private:
     const std::optional<bool> tlsRouting_;
     mutable std::atomic<bool> dialing_{false};  // one dial at a time
     mutable std::shared_mutex mu_;  // guards all below; never held across network calls
-    mutable std::shared_ptr<grpc::Channel> channel_;
-    mutable std::shared_ptr<proto::AuthService::Stub> stub_;
-    mutable absl::Status dialError_;
-    mutable std::chrono::steady_clock::time_point lastDial_;
-    mutable bool direct_ = true;
-    mutable std::string routeText_;
-    std::string addr_;
-    TlsCredentials creds_;
-    uint64_t generation_ = 0;  // bumped by reconnect()
+    mutable std::shared_ptr<grpc::Channel> channel_ ABSL_GUARDED_BY(mu_);
+    mutable std::shared_ptr<proto::AuthService::Stub> stub_ ABSL_GUARDED_BY(mu_);
+    mutable absl::Status dialError_ ABSL_GUARDED_BY(mu_);
+    mutable std::chrono::steady_clock::time_point lastDial_ ABSL_GUARDED_BY(mu_);
+    mutable bool direct_ ABSL_GUARDED_BY(mu_) = true;
+    mutable std::string routeText_ ABSL_GUARDED_BY(mu_);
+    std::string addr_ ABSL_GUARDED_BY(mu_);
+    TlsCredentials creds_ ABSL_GUARDED_BY(mu_);
+    uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;  // bumped by reconnect()
     const std::string plugin_;
     mutable CallCounts calls_;
 };
