@@ -1,5 +1,4 @@
 // teleport-msteams start: the daemon.
-#include <malloc.h>
 #include <signal.h>
 
 #include <atomic>
@@ -42,13 +41,6 @@ int runStart(const std::vector<std::string>& args) {
     common::parseSeverity(config->log.severity, sev);
     log.setSeverity(debug ? common::Severity::Debug : sev);
     log.setFormat(config->log.format == "json" ? common::LogFormat::Json : common::LogFormat::Text);
-
-    // glibc gives every thread that allocates its own heap (up to 8 per core); the daemon's
-    // threads mostly wait on the network, so two arenas cost little contention and hold far less
-    // memory. MALLOC_ARENA_MAX in the environment still decides when set.
-    if (!std::getenv("MALLOC_ARENA_MAX")) {
-        mallopt(M_ARENA_MAX, 2);
-    }
 
     // Signals are taken by one thread with sigwait, so no handler runs in an arbitrary context.
     sigset_t sigs;
