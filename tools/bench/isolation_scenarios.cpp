@@ -42,7 +42,8 @@ int portOf(const std::string& url) {
 }
 
 const char* AuthCalls[] = {"ping", "watch", "get_plugin_data", "list_plugin_data", "update_plugin_data",
-                           "list_access_requests", "get_access_request", "list_users", "get_user", "submit_review"};
+                           "list_access_requests", "get_access_request", "list_users", "get_user", "submit_review",
+                           "list_access_monitoring_rules", "list_resources", "get_role"};
 
 double authCalls(Deployment& d) {
     double n = 0;
