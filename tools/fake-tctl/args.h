@@ -6,6 +6,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,19 @@ struct Args {
     }
 };
 
+
+// "a,b,,c" → {a, b, c}
+inline std::vector<std::string> splitCsv(const std::string& s) {
+    std::vector<std::string> out;
+    std::stringstream in(s);
+    std::string item;
+    while (std::getline(in, item, ',')) {
+        if (!item.empty()) {
+            out.push_back(item);
+        }
+    }
+    return out;
+}
 
 // `rule create|ls|rm` (rule_commands.cpp).
 int cmdRule(const std::shared_ptr<grpc::Channel>& channel, std::chrono::milliseconds timeout, const Args& a);

@@ -78,18 +78,6 @@ Args parse(int argc, char** argv) {
     return a;
 }
 
-std::vector<std::string> splitCsv(const std::string& s) {
-    std::vector<std::string> out;
-    std::stringstream in(s);
-    std::string item;
-    while (std::getline(in, item, ',')) {
-        if (!item.empty()) {
-            out.push_back(item);
-        }
-    }
-    return out;
-}
-
 std::chrono::nanoseconds durationFlag(const Args& a, const std::string& f, const std::string& def) {
     auto d = common::parseGoDuration(a.get(f, def));
     if (!d) {

@@ -2,8 +2,6 @@
 // AccessMonitoringRulesService, as `tctl create` of a rule YAML would make them.
 #include <google/protobuf/util/json_util.h>
 
-#include <sstream>
-
 #include "access_monitoring_rules_service.grpc.pb.h"
 #include "args.h"
 #include "teleport/grpc_channel.h"
@@ -13,18 +11,6 @@ namespace faketctl {
 namespace amr = ::teleport::accessmonitoringrules::v1;
 
 namespace {
-
-std::vector<std::string> csv(const std::string& s) {
-    std::vector<std::string> out;
-    std::stringstream in(s);
-    std::string item;
-    while (std::getline(in, item, ',')) {
-        if (!item.empty()) {
-            out.push_back(item);
-        }
-    }
-    return out;
-}
 
 void check(const grpc::Status& s, const std::string& what) {
     if (!s.ok()) {
@@ -69,12 +55,12 @@ int cmdRule(const std::shared_ptr<grpc::Channel>& channel, std::chrono::millisec
         rule->set_version("v1");
         rule->mutable_metadata()->set_name(a.words[2]);
         auto* spec = rule->mutable_spec();
-        for (const auto& s : csv(a.get("--subjects", "access_request"))) {
+        for (const auto& s : splitCsv(a.get("--subjects", "access_request"))) {
             spec->add_subjects(s);
         }
         spec->set_condition(a.get("--condition"));
         spec->mutable_notification()->set_name(a.get("--notification", "msteams"));
-        for (const auto& r : csv(a.get("--recipients"))) {
+        for (const auto& r : splitCsv(a.get("--recipients"))) {
             spec->mutable_notification()->add_recipients(r);
         }
         size_t i = 0;
