@@ -79,7 +79,7 @@ int runStart(const std::vector<std::string>& args) {
             app.requestStop();
         }
     });
-    const int rc = app.run();
+    const int rc = app.serve();
     stopped = true;
     pthread_kill(signals.native_handle(), SIGUSR1);
     signals.join();  // owned and joined: nothing touches `app` after it is gone

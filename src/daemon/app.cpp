@@ -1,23 +1,13 @@
-// The daemon's lifecycle: build the parts in order, watch until stopped, tear down in reverse.
+// The daemon as a Poco::Util::ServerApplication: its subsystems start in order, main() watches
+// Teleport until stopped, and Poco stops the subsystems in reverse.
 #include "daemon/app_impl.h"
 
 #include <openssl/evp.h>
-#include <unistd.h>
 
 #include <set>
 
 namespace tmsteams::daemon {
 
-namespace {
-
-std::string hostInstanceId() {
-    char host[256] = {0};
-    ::gethostname(host, sizeof host - 1);
-    return std::string(host) + "/" + std::to_string(::getpid()) + "/" +
-           std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000);
-}
-
-}  // namespace
 
 std::string certificateDigest(const std::string& s) {
     unsigned char md[EVP_MAX_MD_SIZE];
@@ -58,7 +48,27 @@ bool versionAtLeast(const std::string& version, int major, int minor, int patch)
     return c >= patch;
 }
 
-App::App(Config config) : impl_(std::make_unique<Impl>()) { impl_->config = std::move(config); }
+namespace {
+constexpr int CrashSignalNumbers[] = {SIGSEGV, SIGBUS, SIGILL, SIGSYS};
+}
+
+CrashSignals::CrashSignals() {
+    for (int i = 0; i < 4; ++i) {
+        sigaction(CrashSignalNumbers[i], nullptr, &saved_[i]);
+    }
+}
+
+void CrashSignals::restoreCrashSignals() {
+    for (int i = 0; i < 4; ++i) {
+        sigaction(CrashSignalNumbers[i], &saved_[i], nullptr);
+    }
+}
+
+App::App(Config config) : impl_(std::make_unique<Impl>()) {
+    restoreCrashSignals();
+    impl_->config = std::move(config);
+    impl_->addSubsystemsTo(*this);
+}
 
 App::~App() = default;
 
@@ -70,7 +80,7 @@ void App::requestStop() {
 
 void App::requestReload() { impl_->reloadWanted = true; }
 
-int App::run() {
+int App::serve() {
     Impl& d = *impl_;
     for (const auto& w : d.config.warnings) {
         common::logWarn(w);
@@ -86,76 +96,26 @@ int App::run() {
         }
         d.failFast = yes.count(v) > 0;
     }
-    proto::PingResponse ping;
-    if (int rc = d.connectTeleport(ping); rc != 0 || d.stop.stop_requested()) {
-        return rc;
+    // Options were parsed by `start` already: Poco sees the program name only (no --daemon:
+    // systemd supervises us in the foreground).
+    const int rc = ServerApplication::run(std::vector<std::string>{"teleport-msteams"});
+    if (d.startupFailure == 0) {
+        common::logInfo("stopped");
     }
-    d.setUpMicrosoft();
-    d.messenger = std::make_unique<teams::TeamsMessenger>(*d.ms->graph, *d.ms->bot, "");
-    d.executor = std::make_unique<KeyedExecutor>(16);
-    d.teleportLane = std::make_unique<KeyedExecutor>(4);
-    d.fanOut = std::make_unique<FanOut>(64);
-    d.retries = std::make_unique<RetryQueue>([&d](const std::string& id) {
-        auto st = d.stop.get_token();
-        d.executor->submit(id, [&d, id, st] { d.settle(id, d.handler->redeliver(id, st), "redelivery failed"); });
-    });
-    HandlerSettings hs;
-    hs.instanceId = hostInstanceId();
-    hs.clusterName = ping.clustername();
-    if (ping.serverfeatures().advancedaccessworkflows()) {
-        hs.webProxyAddr = ping.proxypublicaddr();
+    return rc;
+}
+
+int App::main(const std::vector<std::string>&) {
+    Impl& d = *impl_;
+    if (d.startupEnded()) {
+        return d.startupFailure;
     }
-    hs.roleToRecipients = d.config.roleToRecipients;
-    hs.reviewFromTeams = d.config.review.enabled;
-    hs.notifyRequester = d.config.notifyRequester;
-    hs.userIdTrait = d.config.review.userIdTrait;
-    hs.remindAfter = d.config.reminders.after;
-    hs.remindRepeat = d.config.reminders.repeat;
-    hs.remindMax = d.config.reminders.max;
-    hs.escalateTo = d.config.reminders.escalateTo;
-    d.handler = std::make_unique<RequestHandler>(*d.auth, *d.messenger, d.clock, *d.fanOut, hs);
-    d.details = std::make_unique<plugin::RequestDetails>(*d.auth, d.clock);
-    d.handler->setRouting(&d.rules, d.details.get());
-    d.registerMetrics();
-    if (!d.config.http.listen.empty()) {
-        auto status = StatusServer::start(d.config.http.listen, [&d] { return d.readinessProblems(); });
-        if (!status.ok()) {
-            return d.fail(d.config.path + ": http.listen: " + std::string(status.status().message()));
-        }
-        d.status = std::move(*status);
-        common::logInfo("status endpoint listening", {{"addr", d.status->address()}});
-    }
-    if (d.config.review.enabled) {
-        if (int rc = d.startReviewEndpoint(); rc != 0) {
-            return rc;
-        }
-    }
-    d.microsoftStartup = std::jthread([&d](std::stop_token st) { d.reachMicrosoft(st); });
-    d.maintenance = std::jthread([&d](std::stop_token st) { d.maintain(st); });
     int rc = d.watchLoop();
     d.stop.request_stop();  // also after a fatal error: nothing is retried from here on
     common::logInfo("stopping: finishing work in flight", {{"in_flight", std::to_string(d.executor->inFlight())}});
-    d.maintenance.request_stop();
-    if (d.maintenance.joinable()) {
-        d.maintenance.join();
-    }
-    d.microsoftStartup.request_stop();
-    if (d.microsoftStartup.joinable()) {
-        d.microsoftStartup.join();
-    }
     if (d.catchUp.joinable()) {
         d.catchUp.join();
     }
-    if (!d.executor->drain(DrainTimeout)) {
-        common::logWarn("gave up waiting for work in flight", {{"in_flight", std::to_string(d.executor->inFlight())}});
-    }
-    d.reviewServer.reset();
-    d.status.reset();
-    d.retries.reset();
-    d.teleportLane.reset();
-    d.executor.reset();
-    d.fanOut.reset();
-    common::logInfo("stopped");
     return rc != 0 ? rc : d.exitCode.load();
 }
 

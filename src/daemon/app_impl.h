@@ -1,12 +1,15 @@
 // The daemon's parts and the order they live in, shared by the files that implement them:
-// app.cpp (start and stop), teleport_watch.cpp (the watch on Teleport and catching up),
-// microsoft_link.cpp (reaching Microsoft, the bot endpoint), daemon_metrics.cpp (metrics and
-// readiness) and maintenance.cpp (reload, credentials, reminders, the systemd watchdog).
-// Members are declared in the order they are built; run() tears them down in reverse.
+// app.cpp (the application), subsystems.cpp (starting and stopping each part),
+// teleport_watch.cpp (the watch on Teleport and catching up), microsoft_link.cpp (reaching
+// Microsoft, the bot endpoint), daemon_metrics.cpp (metrics and readiness) and maintenance.cpp
+// (reload, credentials, reminders, the systemd watchdog). Members are declared in the order
+// they are built and destroyed in reverse, after every subsystem has stopped.
 #pragma once
 
+#include <Poco/Util/Application.h>
 #include <absl/base/thread_annotations.h>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -28,6 +31,7 @@
 #include "plugin/request_details.h"
 #include "plugin/request_handler.h"
 #include "plugin/retry_queue.h"
+#include "plugin/scheduler.h"
 #include "plugin/review_handler.h"
 #include "teams/teams_messenger.h"
 #include "routing/rule_book.h"
@@ -82,7 +86,9 @@ struct App::Impl {
     std::unique_ptr<teams::TeamsMessenger> messenger;
     std::unique_ptr<KeyedExecutor> executor;      // the delivery lane: decisions and calls to Microsoft
     std::unique_ptr<KeyedExecutor> teleportLane;  // calls to Teleport only: never waits for Microsoft
+    std::unique_ptr<KeyedExecutor> upkeepLane;    // reload, credentials, reminder scans: one at a time
     std::unique_ptr<FanOut> fanOut;
+    std::unique_ptr<plugin::Scheduler> scheduler;  // the one timer: retries and upkeep
     std::unique_ptr<RetryQueue> retries;
     std::unique_ptr<RequestHandler> handler;
     routing::RuleBook rules{PluginName};               // access monitoring rules naming msteams
@@ -100,7 +106,7 @@ struct App::Impl {
     std::unique_ptr<ReviewHandler> reviews;
     std::unique_ptr<ReviewServer> reviewServer;
     std::jthread catchUp;
-    std::jthread maintenance;
+    std::unique_ptr<plugin::Scheduler::Group> upkeep;  // the periodic tick
 
     common::Counter* reconnects = nullptr;
     common::Counter* catchUps = nullptr;              // completed catch-ups
@@ -109,6 +115,14 @@ struct App::Impl {
     std::map<std::string, common::Counter*> seenByState;
     common::Counter& seen(const std::string& state);
     bool failFast = false;  // TELEPORT_PLUGIN_FAIL_FAST
+    proto::PingResponse ping;  // Teleport's answer at start
+    // A subsystem that could not start sets this; the ones after it do nothing, and the
+    // daemon exits with it instead of watching.
+    int startupFailure = 0;
+    bool startupEnded() const { return startupFailure != 0 || stop.stop_requested(); }
+
+    // subsystems.cpp: the parts in the order they start (Poco stops them in reverse).
+    void addSubsystemsTo(Poco::Util::Application& app);
 
     int fail(const std::string& msg) {
         common::logError(msg);
@@ -142,7 +156,18 @@ struct App::Impl {
     void settle(const std::string& id, const Outcome& outcome, const char* what);
     int watchLoop();
     void cancelStream();
-    void maintain(std::stop_token st);
+    // Every 250 ms on the scheduler: quick checks; network work goes to the upkeep lane.
+    void upkeepTick();
+    struct UpkeepState {
+        std::chrono::steady_clock::time_point lastIdentityCheck, lastExpiryCheck, lastWatchdog, lastReminderScan;
+        std::chrono::seconds reminderScanEvery{60};
+        bool remind = false;  // [reminders] on, as read at start
+        bool expiredLogged = false;
+        std::atomic<bool> scanning{false}, refreshing{false};
+    } upkeepState;
+    void startUpkeep();
+    // Runs `work` on the upkeep lane unless the previous one of its kind is still running.
+    void onUpkeepLane(std::atomic<bool>& busy, std::function<void()> work);
     void reload();
     // Re-reads the Teleport credentials; reconnects when they changed (or `force`).
     void refreshIdentity(bool force);

@@ -71,75 +71,83 @@ void App::Impl::reload() {
     systemd.ready();
 }
 
-void App::Impl::maintain(std::stop_token st) {
-    auto lastIdentityCheck = clock.steadyNow();
-    auto lastExpiryCheck = clock.steadyNow();
-    auto lastWatchdog = clock.steadyNow();
-    auto lastReminderScan = clock.steadyNow();
+void App::Impl::onUpkeepLane(std::atomic<bool>& busy, std::function<void()> work) {
+    if (busy.exchange(true)) {
+        return;  // the previous one is still at it (Teleport slow): no pile-up
+    }
+    if (!upkeepLane->submit("\x01upkeep", [&busy, work = std::move(work)] {
+            work();
+            busy = false;
+        })) {
+        busy = false;
+    }
+}
+
+void App::Impl::startUpkeep() {
+    auto& u = upkeepState;
+    u.lastIdentityCheck = u.lastExpiryCheck = u.lastWatchdog = u.lastReminderScan = clock.steadyNow();
     RemindersConfig reminders;
     {
         std::lock_guard lock(configMu);
         reminders = config.reminders;  // read at start: a reload does not change them
     }
+    u.remind = reminders.after.count() > 0;
     // Often enough that a reminder is at most a quarter interval late; never more than a minute.
-    const auto reminderScanEvery = std::clamp<std::chrono::seconds>(
-        std::min(reminders.after, reminders.repeat) / 4, std::chrono::seconds(1), std::chrono::seconds(60));
-    bool expiredLogged = false;
-    while (!st.stop_requested()) {
-        clock.sleepFor(std::chrono::milliseconds(250), st);
-        if (st.stop_requested()) {
-            break;
-        }
-        auto now = clock.steadyNow();
-        if (reloadWanted.exchange(false)) {
-            reload();
-        }
-        bool refresh;
-        std::chrono::seconds interval;
+    u.reminderScanEvery = std::clamp<std::chrono::seconds>(std::min(reminders.after, reminders.repeat) / 4,
+                                                          std::chrono::seconds(1), std::chrono::seconds(60));
+    upkeep = std::make_unique<plugin::Scheduler::Group>(*scheduler);
+    upkeep->every(std::chrono::milliseconds(250), [this] { upkeepTick(); });
+}
+
+void App::Impl::upkeepTick() {
+    auto& u = upkeepState;
+    const auto now = clock.steadyNow();
+    if (reloadWanted.exchange(false)) {
+        // Queued behind nothing but other upkeep; a second SIGHUP meanwhile reloads again.
+        upkeepLane->submit("\x01upkeep", [this] { reload(); });
+    }
+    bool refresh;
+    std::chrono::seconds interval;
+    {
+        std::lock_guard lock(configMu);
+        refresh = config.teleport.refreshIdentity;
+        interval = config.teleport.refreshIdentityInterval;
+    }
+    if (refresh && now - u.lastIdentityCheck >= interval) {
+        u.lastIdentityCheck = now;
+        onUpkeepLane(u.refreshing, [this] { refreshIdentity(false); });
+    }
+    if (u.remind && watching && now - u.lastReminderScan >= u.reminderScanEvery) {
+        u.lastReminderScan = now;
+        onUpkeepLane(u.scanning, [this] { scanReminders(); });
+    }
+    if (now - u.lastExpiryCheck >= ExpiryCheckEvery) {
+        u.lastExpiryCheck = now;
+        std::chrono::system_clock::time_point notAfter;
         {
             std::lock_guard lock(configMu);
-            refresh = config.teleport.refreshIdentity;
-            interval = config.teleport.refreshIdentityInterval;
+            notAfter = certNotAfter;
         }
-        if (refresh && now - lastIdentityCheck >= interval) {
-            lastIdentityCheck = now;
-            refreshIdentity(false);
+        if (notAfter <= clock.now() && !u.expiredLogged) {
+            common::logError("the Teleport credentials expired at " + formatUtc(notAfter) +
+                             ": renew them (tbot, or tctl auth sign) and send SIGHUP");
+            u.expiredLogged = true;
+        } else if (notAfter > clock.now()) {
+            u.expiredLogged = false;
         }
-        if (reminders.after.count() > 0 && watching && now - lastReminderScan >= reminderScanEvery) {
-            lastReminderScan = now;
-            scanReminders();
+    }
+    // The watchdog is fed only while the event workers answer: a wedged daemon gets restarted.
+    if (auto wd = systemd.watchdogInterval(); wd && now - u.lastWatchdog >= *wd) {
+        u.lastWatchdog = now;
+        const int64_t nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+        const int64_t probe = lastProbeMs.load();
+        const auto limitMs = std::chrono::duration_cast<std::chrono::milliseconds>(*wd).count() * 3;
+        if (probe == 0 || nowMs - probe < limitMs) {
+            systemd.watchdog();
         }
-        if (now - lastExpiryCheck >= ExpiryCheckEvery) {
-            lastExpiryCheck = now;
-            std::chrono::system_clock::time_point notAfter;
-            {
-                std::lock_guard lock(configMu);
-                notAfter = certNotAfter;
-            }
-            if (notAfter <= clock.now() && !expiredLogged) {
-                common::logError("the Teleport credentials expired at " + formatUtc(notAfter) +
-                                 ": renew them (tbot, or tctl auth sign) and send SIGHUP");
-                expiredLogged = true;
-            } else if (notAfter > clock.now()) {
-                expiredLogged = false;
-            }
-        }
-        // The watchdog is fed only while the event workers answer: a wedged daemon gets restarted.
-        if (auto wd = systemd.watchdogInterval()) {
-            if (now - lastWatchdog >= *wd) {
-                lastWatchdog = now;
-                int64_t nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-                int64_t probe = lastProbeMs.load();
-                auto limitMs = std::chrono::duration_cast<std::chrono::milliseconds>(*wd).count() * 3;
-                if (probe == 0 || nowMs - probe < limitMs) {
-                    systemd.watchdog();
-                }
-                executor->submit("\x01watchdog", [this] {
-                    lastProbeMs = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                      clock.steadyNow().time_since_epoch()).count();
-                });
-            }
-        }
+        executor->submit("\x01watchdog", [this] {
+            lastProbeMs = std::chrono::duration_cast<std::chrono::milliseconds>(clock.steadyNow().time_since_epoch()).count();
+        });
     }
 }
 

@@ -19,66 +19,52 @@ std::optional<std::chrono::milliseconds> RetryPolicy::next(const std::string& id
     return std::min<std::chrono::milliseconds>(delay, std::chrono::minutes(5));
 }
 
-RetryQueue::RetryQueue(std::function<void(const std::string&)> fire)
-    : fire_(std::move(fire)), thread_([this](std::stop_token st) { loop(st); }) {}
+RetryQueue::RetryQueue(Scheduler& scheduler, std::function<void(const std::string&)> fire)
+    : fire_(std::move(fire)), tasks_(scheduler) {}
 
 RetryQueue::~RetryQueue() {
-    thread_.request_stop();
-    cv_.notify_all();
+    std::lock_guard lock(mu_);
+    for (auto& [id, p] : pending_) {
+        Scheduler::Group::cancel(p.task);
+    }
 }
 
 void RetryQueue::take(const std::string& id, const Outcome& outcome) {
-    {
-        std::lock_guard lock(mu_);
-        auto delay = policy_.next(id, outcome);
-        if (!delay) {
-            return;
-        }
-        const auto at = std::chrono::steady_clock::now() + *delay;
-        auto it = byId_.find(id);
-        if (it != byId_.end()) {
-            if (it->second <= at) {
-                return;  // the try already pending comes sooner and covers this one
-            }
-            for (auto d = due_.equal_range(it->second).first; d != due_.end() && d->first == it->second; ++d) {
-                if (d->second == id) {
-                    due_.erase(d);
-                    break;
-                }
-            }
-        }
-        byId_[id] = at;
-        due_.emplace(at, id);
+    std::lock_guard lock(mu_);
+    auto delay = policy_.next(id, outcome);
+    if (!delay) {
+        return;
     }
-    cv_.notify_all();
+    const auto at = std::chrono::steady_clock::now() + *delay;
+    auto it = pending_.find(id);
+    if (it != pending_.end()) {
+        if (it->second.at <= at) {
+            return;  // the try already pending comes sooner and covers this one
+        }
+        Scheduler::Group::cancel(it->second.task);
+        pending_.erase(it);
+    }
+    auto task = tasks_.after(*delay, [this, id, at] { due(id, at); });
+    if (task) {  // null once the daemon is stopping: the next start catches up
+        pending_[id] = {at, std::move(task)};
+    }
 }
 
 size_t RetryQueue::pending() const {
     std::lock_guard lock(mu_);
-    return byId_.size();
+    return pending_.size();
 }
 
-void RetryQueue::loop(std::stop_token st) {
-    std::unique_lock lock(mu_);
-    while (!st.stop_requested()) {
-        if (due_.empty()) {
-            cv_.wait(lock, st, [&] { return !due_.empty(); });
-            continue;
+void RetryQueue::due(const std::string& id, std::chrono::steady_clock::time_point at) {
+    {
+        std::lock_guard lock(mu_);
+        auto it = pending_.find(id);
+        if (it == pending_.end() || it->second.at != at) {
+            return;  // replaced by a sooner try
         }
-        const auto next = due_.begin()->first;
-        if (cv_.wait_until(lock, st, next, [&] { return !due_.empty() && due_.begin()->first < next; })) {
-            continue;  // an earlier one arrived
-        }
-        const auto now = std::chrono::steady_clock::now();
-        while (!due_.empty() && due_.begin()->first <= now) {
-            std::string id = due_.begin()->second;
-            due_.erase(due_.begin());
-            byId_.erase(id);
-            lock.unlock();
-            fire_(id);  // only queues the try: never blocks on the network
-            lock.lock();
-        }
+        pending_.erase(it);
     }
+    fire_(id);  // only queues the try: never blocks on the network
 }
 
 }  // namespace tmsteams::plugin

@@ -1,18 +1,18 @@
 // The one owner of retries: takes every Outcome, keeps one pending try per request, backs off
-// per request (5 s, 10 s, 20 s ... at most 5 minutes) and resets once a try is done. Due tries
-// go to `fire`, which queues them on the request's executor.
+// per request (5 s, 10 s, 20 s ... at most 5 minutes) and resets once a try is done. Tries are
+// timed by the daemon's one Scheduler; a due try goes to `fire`, which queues it on the request's
+// executor.
 #pragma once
 
 #include <absl/base/thread_annotations.h>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "plugin/outcome.h"
+#include "plugin/scheduler.h"
 
 namespace tmsteams::plugin {
 
@@ -29,22 +29,24 @@ private:
 
 class RetryQueue {
 public:
-    explicit RetryQueue(std::function<void(const std::string&)> fire);
-    ~RetryQueue();  // stops the timer; pending tries are dropped (the next start catches up)
+    RetryQueue(Scheduler& scheduler, std::function<void(const std::string&)> fire);
+    ~RetryQueue();  // pending tries are dropped (the next start catches up)
 
     void take(const std::string& id, const Outcome& outcome);
     size_t pending() const;
 
 private:
-    void loop(std::stop_token st);
+    struct Pending {
+        std::chrono::steady_clock::time_point at;
+        Scheduler::Task task;
+    };
+    void due(const std::string& id, std::chrono::steady_clock::time_point at);
 
     std::function<void(const std::string&)> fire_;
-    mutable std::mutex mu_;  // guards policy_, due_ and byId_
-    std::condition_variable_any cv_;
+    mutable std::mutex mu_;  // guards policy_ and pending_
     RetryPolicy policy_ ABSL_GUARDED_BY(mu_);
-    std::multimap<std::chrono::steady_clock::time_point, std::string> due_ ABSL_GUARDED_BY(mu_);
-    std::map<std::string, std::chrono::steady_clock::time_point> byId_ ABSL_GUARDED_BY(mu_);  // one pending try per request
-    std::jthread thread_;
+    std::map<std::string, Pending> pending_ ABSL_GUARDED_BY(mu_);  // one pending try per request
+    Scheduler::Group tasks_;  // last: gone first, so no try fires into a half-destroyed queue
 };
 
 }  // namespace tmsteams::plugin

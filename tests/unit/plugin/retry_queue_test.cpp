@@ -3,7 +3,9 @@
 #define BOOST_TEST_MODULE retry_queue
 #include <boost/test/unit_test.hpp>
 
+#include <atomic>
 #include <condition_variable>
+#include <thread>
 #include <mutex>
 #include <vector>
 
@@ -37,7 +39,8 @@ BOOST_AUTO_TEST_CASE(one_pending_try_per_request_the_soonest_wins) {
     std::mutex mu;
     std::condition_variable cv;
     std::vector<std::string> fired;
-    RetryQueue q([&](const std::string& id) {
+    Scheduler scheduler;
+    RetryQueue q(scheduler, [&](const std::string& id) {
         std::lock_guard lock(mu);
         fired.push_back(id);
         cv.notify_all();
@@ -54,4 +57,47 @@ BOOST_AUTO_TEST_CASE(one_pending_try_per_request_the_soonest_wins) {
     lock.lock();
     BOOST_TEST(fired == std::vector<std::string>{"a"});
     BOOST_TEST(q.pending() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_stopped_scheduler_fires_nothing_and_a_later_failure_is_left_to_catch_up) {
+    Scheduler scheduler;
+    std::atomic<int> fired{0};
+    RetryQueue q(scheduler, [&](const std::string&) { ++fired; });
+    q.take("a", Outcome::retry(absl::OkStatus(), 100ms));
+    scheduler.stop();
+    q.take("b", Outcome::retry(absl::OkStatus(), 0ms));
+    std::this_thread::sleep_for(300ms);
+    BOOST_TEST(fired.load() == 0);
+    BOOST_TEST(q.pending() == 1u);  // "a" stays counted: dropped with the process
+}
+
+BOOST_AUTO_TEST_CASE(periodic_work_repeats_until_its_owner_is_gone) {
+    Scheduler scheduler;
+    std::atomic<int> ticks{0};
+    {
+        Scheduler::Group upkeep(scheduler);
+        BOOST_REQUIRE(upkeep.every(20ms, [&] { ++ticks; }));
+        std::this_thread::sleep_for(300ms);
+    }
+    const int seen = ticks.load();
+    BOOST_TEST(seen >= 3);
+    std::this_thread::sleep_for(150ms);
+    BOOST_TEST(ticks.load() == seen);
+}
+
+BOOST_AUTO_TEST_CASE(a_group_gone_waits_for_its_running_task) {
+    Scheduler scheduler;
+    std::atomic<bool> started{false}, finished{false};
+    {
+        Scheduler::Group g(scheduler);
+        g.after(0ms, [&] {
+            started = true;
+            std::this_thread::sleep_for(200ms);
+            finished = true;
+        });
+        while (!started) {
+            std::this_thread::sleep_for(1ms);
+        }
+    }
+    BOOST_TEST(finished.load());
 }
