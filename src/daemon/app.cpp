@@ -108,14 +108,23 @@ int App::serve() {
 int App::main(const std::vector<std::string>&) {
     Impl& d = *impl_;
     if (d.startupEnded()) {
-        return d.startupFailure;
+        // reachMicrosoft may have failed already (no such Teams app) and asked to stop.
+        return d.startupFailure != 0 ? d.startupFailure : d.exitCode.load();
     }
-    int rc = d.watchLoop();
-    d.stop.request_stop();  // also after a fatal error: nothing is retried from here on
+    // On every way out, exceptions included (Poco catches them and still stops the subsystems):
+    // nothing is retried from here on, and the catch-up is joined before the lanes go.
+    struct WindDown {
+        App::Impl& d;
+        ~WindDown() {
+            d.stop.request_stop();
+            if (d.catchUp.joinable()) {
+                d.catchUp.join();
+            }
+        }
+    } windDown{d};
+    const int rc = d.watchLoop();
+    d.stop.request_stop();
     common::logInfo("stopping: finishing work in flight", {{"in_flight", std::to_string(d.executor->inFlight())}});
-    if (d.catchUp.joinable()) {
-        d.catchUp.join();
-    }
     return rc != 0 ? rc : d.exitCode.load();
 }
 

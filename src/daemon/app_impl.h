@@ -107,6 +107,7 @@ struct App::Impl {
     std::unique_ptr<ReviewServer> reviewServer;
     std::jthread catchUp;
     std::unique_ptr<plugin::Scheduler::Group> upkeep;  // the periodic tick
+    plugin::Scheduler::Task upkeepTick;
 
     common::Counter* reconnects = nullptr;
     common::Counter* catchUps = nullptr;              // completed catch-ups
@@ -157,7 +158,7 @@ struct App::Impl {
     int watchLoop();
     void cancelStream();
     // Every 250 ms on the scheduler: quick checks; network work goes to the upkeep lane.
-    void upkeepTick();
+    void tickUpkeep();
     struct UpkeepState {
         std::chrono::steady_clock::time_point lastIdentityCheck, lastExpiryCheck, lastWatchdog, lastReminderScan;
         std::chrono::seconds reminderScanEvery{60};

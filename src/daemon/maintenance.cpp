@@ -76,8 +76,11 @@ void App::Impl::onUpkeepLane(std::atomic<bool>& busy, std::function<void()> work
         return;  // the previous one is still at it (Teleport slow): no pile-up
     }
     if (!upkeepLane->submit("\x01upkeep", [&busy, work = std::move(work)] {
+            struct Done {
+                std::atomic<bool>& busy;
+                ~Done() { busy = false; }  // also when `work` throws: the next tick tries again
+            } done{busy};
             work();
-            busy = false;
         })) {
         busy = false;
     }
@@ -96,10 +99,10 @@ void App::Impl::startUpkeep() {
     u.reminderScanEvery = std::clamp<std::chrono::seconds>(std::min(reminders.after, reminders.repeat) / 4,
                                                           std::chrono::seconds(1), std::chrono::seconds(60));
     upkeep = std::make_unique<plugin::Scheduler::Group>(*scheduler);
-    upkeep->every(std::chrono::milliseconds(250), [this] { upkeepTick(); });
+    upkeepTick = upkeep->every(std::chrono::milliseconds(250), [this] { tickUpkeep(); });
 }
 
-void App::Impl::upkeepTick() {
+void App::Impl::tickUpkeep() {
     auto& u = upkeepState;
     const auto now = clock.steadyNow();
     if (reloadWanted.exchange(false)) {

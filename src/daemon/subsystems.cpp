@@ -71,7 +71,6 @@ public:
     int start() override {
         d_.executor = std::make_unique<KeyedExecutor>(16);
         d_.teleportLane = std::make_unique<KeyedExecutor>(4);
-        d_.upkeepLane = std::make_unique<KeyedExecutor>(1);
         d_.fanOut = std::make_unique<FanOut>(64);
         return 0;
     }
@@ -81,13 +80,14 @@ public:
             return std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(
                                                               until - std::chrono::steady_clock::now()));
         };
-        if (!d_.executor->drain(left()) || !d_.teleportLane->drain(left()) || !d_.upkeepLane->drain(left())) {
+        bool finished = d_.executor->drain(left());
+        finished = d_.teleportLane->drain(left()) && finished;
+        if (!finished) {
             common::logWarn("gave up waiting for work in flight", {{"in_flight", std::to_string(d_.executor->inFlight())}});
         }
         // Joined here, before the handler they call into is destroyed with the rest.
         d_.executor.reset();
         d_.teleportLane.reset();
-        d_.upkeepLane.reset();
         d_.fanOut.reset();
     }
 };
@@ -164,18 +164,28 @@ public:
     void stop() override { d_.reviewServer.reset(); }
 };
 
-// Reaching Microsoft beside the watch, and the periodic tick (reload, credentials, reminders,
-// the systemd watchdog). Stops first: no upkeep runs while the rest winds down.
+// Reaching Microsoft beside the watch, the periodic tick (reload, credentials, reminders, the
+// systemd watchdog) and the upkeep lane it hands network work to. Stops first, and waits for
+// upkeep in flight: none runs while the rest winds down.
 class UpkeepPart : public Part {
 public:
     explicit UpkeepPart(App::Impl& d) : Part(d, "upkeep") {}
     int start() override {
+        d_.upkeepLane = std::make_unique<KeyedExecutor>(1);
         d_.microsoftStartup = std::jthread([&d = d_](std::stop_token st) { d.reachMicrosoft(st); });
         d_.startUpkeep();
         return 0;
     }
     void stop() override {
+        plugin::Scheduler::Group::cancel(d_.upkeepTick);
         d_.upkeep.reset();  // waits for a running tick
+        // Reload, credential refresh or a reminder scan may be running; a scan feeds the
+        // delivery lane, which must still be there. Stop means stop: Teleport calls in flight
+        // end with the daemon's stop token or their deadline.
+        if (!d_.upkeepLane->drain(DrainTimeout)) {
+            common::logWarn("gave up waiting for upkeep (reload, credentials, reminders) in flight");
+        }
+        d_.upkeepLane.reset();
         d_.microsoftStartup.request_stop();
         if (d_.microsoftStartup.joinable()) {
             d_.microsoftStartup.join();
