@@ -1,4 +1,5 @@
 // teleport-msteams start: the daemon.
+#include <absl/synchronization/mutex.h>
 #include <signal.h>
 
 #include <atomic>
@@ -41,6 +42,11 @@ int runStart(const std::vector<std::string>& args) {
     common::parseSeverity(config->log.severity, sev);
     log.setSeverity(debug ? common::Severity::Debug : sev);
     log.setFormat(config->log.format == "json" ? common::LogFormat::Json : common::LogFormat::Text);
+
+    // Debian's Abseil is built with absl::Mutex deadlock detection on; gRPC locks absl::Mutex on
+    // every call, and the bookkeeping (a lock-order graph) showed in profiles. Our own mutexes
+    // are std::mutex and are not affected.
+    absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
     // Signals are taken by one thread with sigwait, so no handler runs in an arbitrary context.
     sigset_t sigs;

@@ -5,6 +5,11 @@
 
 namespace tmsteams::common {
 
+uint64_t Backoff::jitterSeed() {
+    thread_local std::mt19937_64 seeds{std::random_device{}()};
+    return seeds();
+}
+
 std::chrono::milliseconds Backoff::delay(int attempt) {
     auto d = base_.count();
     for (int i = 0; i < attempt && d < cap_.count(); ++i) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <random>
 
 namespace tmsteams::common {
@@ -21,7 +22,10 @@ private:
     std::chrono::milliseconds base_;
     std::chrono::milliseconds cap_;
     int attempt_ = 0;
-    std::mt19937_64 rng_{std::random_device{}()};
+    // Seeded from a per-thread generator: a Backoff is made for every call to Microsoft and every
+    // plugin-data write, and opening the system's random device each time showed in profiles.
+    std::mt19937_64 rng_{jitterSeed()};
+    static uint64_t jitterSeed();
 };
 
 }  // namespace tmsteams::common
