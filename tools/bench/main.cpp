@@ -121,6 +121,7 @@ void burst(const Options& o) {
         c.throttle = true;  // the fake enforces Teams' published limits
         c.pacing = true;
         c.preload = true;
+        c.status = true;
         c.users = reviewers;
         for (int i = 0; i < reviewers; ++i) {
             c.warm.push_back(userEmail(i));  // the app is installed and the chats known
@@ -179,9 +180,11 @@ void burst(const Options& o) {
         figure("S3 burst: cards duplicated", "cards", 0).runs.push_back(duplicates);
         figure("S3 burst: Microsoft calls answered 429", "%", 1).runs.push_back(100.0 * double(throttled) / double(std::max<uint64_t>(calls, 1)));
         figure("S4 CPU time per card (burst)", "ms", 0.25).runs.push_back(1000.0 * cpu / double(requests * 2));
+        // Where the CPU goes: each plugin-data write is a synchronous gRPC call.
+        const double writes = d.metric("teleport_msteams_auth_calls_total{call=\"update_plugin_data\"}");
         std::cerr << "  S3 run " << run + 1 << ": " << elapsed << " s (limit " << limitSeconds << " s), lost " << lost
                   << ", duplicated " << duplicates << ", 429s " << throttled << " of " << calls << " calls, CPU "
-                  << cpu << " s\n";
+                  << cpu << " s, plugin-data writes per request " << writes / requests << "\n";
     }
 }
 
