@@ -323,14 +323,20 @@ absl::Status RequestHandler::recordUnrecorded(const std::string& id, std::stop_t
             // The claim that created the entry preceded every post, so it exists unless
             // someone removed it by hand; then these cards are all we know of.
             PluginData d = old.value_or(PluginData{});
-            bool added = false;
+            bool changed = false;
             for (const auto& m : waiting) {
                 if (std::find(d.messages.begin(), d.messages.end(), m) == d.messages.end()) {
                     d.messages.push_back(m);
-                    added = true;
+                    changed = true;
                 }
             }
-            return added ? std::optional<PluginData>(d) : std::nullopt;
+            // The claim was kept while these cards waited unrecorded; once every due card is
+            // on record it guards nothing, so plugin data comes to rest (ours, or ended).
+            if (!d.claim.empty() && !leases_.heldByOther(d.claim) && d.hasRecipients && missingRecipients(d).empty()) {
+                d.claim.clear();
+                changed = true;
+            }
+            return changed ? std::optional<PluginData>(d) : std::nullopt;
         },
         stop);
     if (!recorded.ok()) {

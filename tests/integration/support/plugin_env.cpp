@@ -147,20 +147,24 @@ bool PluginEnv::waitForCards(const std::string& requestId, size_t count, const s
         },
         limit);
     if (!ok) {
-        // Say what the daemons were doing, so a failure in CI can be understood from its log.
         std::cerr << "request " << requestId << ": wanted " << count << " " << status << " cards, have "
                   << cardsFor(requestId).size() << "\n";
-        for (size_t i = 0; i < daemons_.size(); ++i) {
-            std::string log = daemons_[i]->stderrText();
-            size_t from = log.size() > 6000 ? log.size() - 6000 : 0;
-            std::cerr << "--- daemon " << i << " log (tail) ---\n" << log.substr(from) << "\n";
-        }
+        dumpDaemonLogs();
     }
     return ok;
 }
 
+void PluginEnv::dumpDaemonLogs() {
+    // Say what the daemons were doing, so a failure in CI can be understood from its log.
+    for (size_t i = 0; i < daemons_.size(); ++i) {
+        std::string log = daemons_[i]->stderrText();
+        size_t from = log.size() > 6000 ? log.size() - 6000 : 0;
+        std::cerr << "--- daemon " << i << " log (tail) ---\n" << log.substr(from) << "\n";
+    }
+}
+
 bool PluginEnv::waitForRecorded(const std::string& requestId, size_t count, std::chrono::milliseconds limit) {
-    return eventually(
+    bool ok = eventually(
         [&] {
             auto r = auth_->tctl({"plugindata", "get", requestId, "--plugin", "msteams"});
             if (r.exitCode != 0) {
@@ -180,6 +184,12 @@ bool PluginEnv::waitForRecorded(const std::string& requestId, size_t count, std:
             return n == count && !d->has("claim");
         },
         limit);
+    if (!ok) {
+        std::cerr << "request " << requestId << ": wanted " << count << " cards recorded and no claim; plugin data: "
+                  << auth_->tctl({"plugindata", "get", requestId, "--plugin", "msteams"}).out << "\n";
+        dumpDaemonLogs();
+    }
+    return ok;
 }
 
 std::string PluginEnv::pluginData(const std::string& requestId) {

@@ -82,6 +82,8 @@ public:
     // Waits until the plugin data of the request records `count` cards: after this, a crash
     // cannot make the daemon post them again.
     bool waitForRecorded(const std::string& requestId, size_t count, std::chrono::milliseconds limit = 20s);
+    // The tail of every daemon's log, on stderr: what a failed wait prints.
+    void dumpDaemonLogs();
     // Plugin data of the request, as fake-tctl prints it (JSON).
     std::string pluginData(const std::string& requestId);
     uint64_t statCount(const std::string& route, int status);

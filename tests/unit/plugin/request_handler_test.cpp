@@ -97,6 +97,22 @@ BOOST_FIXTURE_TEST_CASE(new_request_posts_once_per_recipient_and_records_each_ca
     BOOST_TEST(data(id).messages.size() == 2u);
 }
 
+// Found in CI: a card whose record failed once was recorded by the retry, but the claim kept
+// for it stayed in plugin data for good.
+BOOST_FIXTURE_TEST_CASE(a_card_recorded_late_releases_the_claim_kept_for_it, Fixture) {
+    auto r = auth.create("carol", {"dev"});
+    const auto id = r.metadata().name();
+    REQUIRE_CALL(messenger, post("alice@x.example", _, _, _)).SIDE_EFFECT(auth.failUpdates = 1).RETURN(std::string("m1"));
+    onRequest(r);
+    BOOST_TEST(retries.size() == 1u);  // posted, not recorded: the retry queue brings it back
+    BOOST_TEST(data(id).messages.empty());
+    BOOST_TEST(!data(id).claim.empty());  // kept, so nobody posts it again meanwhile
+    FORBID_CALL(messenger, post(_, _, _, _));
+    BOOST_TEST(redeliver(id).ok());
+    BOOST_TEST(data(id).messages.size() == 1u);
+    BOOST_TEST(data(id).claim.empty());
+}
+
 // The Teleport lane records who is due a card before Microsoft is called; a request that then
 // expires before any card went out still gets them, showing it expired.
 BOOST_FIXTURE_TEST_CASE(what_a_new_request_is_due_is_recorded_before_any_post, Fixture) {
