@@ -40,18 +40,21 @@ struct Args {
 };
 
 
-// "a,b,,c" → {a, b, c}
-inline std::vector<std::string> splitCsv(const std::string& s) {
+// splitOn("a,b,,c", ',') → {a, b, c}: empty items are dropped.
+inline std::vector<std::string> splitOn(const std::string& s, char sep) {
     std::vector<std::string> out;
     std::stringstream in(s);
     std::string item;
-    while (std::getline(in, item, ',')) {
+    while (std::getline(in, item, sep)) {
         if (!item.empty()) {
             out.push_back(item);
         }
     }
     return out;
 }
+
+// "a,b,,c" → {a, b, c}
+inline std::vector<std::string> splitCsv(const std::string& s) { return splitOn(s, ','); }
 
 // `rule create|ls|rm` (rule_commands.cpp).
 int cmdRule(const std::shared_ptr<grpc::Channel>& channel, std::chrono::milliseconds timeout, const Args& a);

@@ -153,15 +153,7 @@ int cmdRequest(const Client& c, const Args& a) {
             spec->add_suggestedreviewers(r);
         }
         for (const auto& res : a.all("--resource")) {
-            auto parts = splitCsv(std::string(res));
-            std::vector<std::string> seg;
-            std::stringstream in(res);
-            std::string s;
-            while (std::getline(in, s, '/')) {
-                if (!s.empty()) {
-                    seg.push_back(s);
-                }
-            }
+            const auto seg = splitOn(std::string(res), '/');
             if (seg.size() < 3) {
                 die("--resource wants /CLUSTER/KIND/NAME", 2);
             }
