@@ -146,7 +146,7 @@ void handleBot(Exchange& ex, FakeState& state) {
         return;
     }
     const std::string& convId = s[3];
-    if (auto wait = state.admitBotCall(tok->appId, convId); wait.count() > 0) {
+    if (auto wait = state.admitBotCall(tok->appId, convId, ex.received); wait.count() > 0) {
         long secs = static_cast<long>(std::ceil(static_cast<double>(wait.count()) / 1000.0));
         ex.responseHeaders.emplace_back("Retry-After", std::to_string(std::max(1L, secs)));
         botError(ex, 429, "TooManyRequests", "Too many requests. Retry after the given delay.");

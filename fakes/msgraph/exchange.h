@@ -2,6 +2,7 @@
 // form-decoded query, body; the route fills in status, headers and body.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@ struct Exchange {
     std::multimap<std::string, std::string> query;  // form-decoded ('+' is a space)
     std::map<std::string, std::string> headers;  // lower-cased names
     std::string body;
+    std::chrono::steady_clock::time_point received;  // when the whole request had arrived
 
     int status = 200;
     std::string contentType = "application/json; charset=utf-8";

@@ -226,12 +226,12 @@ std::chrono::milliseconds FakeState::latencyFor(const std::string& routeKey) con
     return total;
 }
 
-std::chrono::milliseconds FakeState::admitBotCall(const std::string& appId,
-                                                  const std::string& conversation) {
+std::chrono::milliseconds FakeState::admitBotCall(const std::string& appId, const std::string& conversation,
+                                                  std::chrono::steady_clock::time_point received) {
     if (!throttleOn_) {
         return std::chrono::milliseconds(0);
     }
-    auto now = std::chrono::steady_clock::now();
+    const auto now = received;
     // The per-conversation budget is per bot: key on both. A refused call uses no budget.
     const std::string convKey = appId + "|" + conversation;
     auto wait = std::max(perApp_.waitFor(appId, now), perConversation_.waitFor(convKey, now));

@@ -124,8 +124,11 @@ public:
     void setLatency(const std::string& route, std::chrono::milliseconds ms) { latency_[route] = ms; }
     std::chrono::milliseconds latencyFor(const std::string& routeKey) const;
 
-    // Bot throttling: 0 = admitted, else how long until it would be.
-    std::chrono::milliseconds admitBotCall(const std::string& appId, const std::string& conversation);
+    // Bot throttling: 0 = admitted, else how long until it would be. `received` is when the
+    // call arrived: Teams counts calls as they reach it, not after our simulated latency or a
+    // wait for this lock (a test reading every card holds it for a while).
+    std::chrono::milliseconds admitBotCall(const std::string& appId, const std::string& conversation,
+                                           std::chrono::steady_clock::time_point received);
     void setThrottle(bool on) { throttleOn_ = on; }
 
     // Clears conversations, activities, counters, faults, tokens and throttles; with

@@ -76,6 +76,7 @@ public:
             ex.headers[lower(name)] = value;
         }
         Poco::StreamCopier::copyToString(req.stream(), ex.body);
+        ex.received = std::chrono::steady_clock::now();
         ex.routeKey = classifyRoute(ex);
         const bool ours = ex.routeKey == "control" || ex.routeKey == "view" || ex.routeKey == "invoke" ||
                           ex.routeKey == "botauth";

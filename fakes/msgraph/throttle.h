@@ -1,6 +1,7 @@
 // Sliding-window rate limits like Teams' bot limits: per conversation and per app.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -23,8 +24,12 @@ public:
 
     // How long until one more operation for `key` fits every window (0 = now).
     std::chrono::milliseconds waitFor(const std::string& key, SteadyTime now);
-    // Records an admitted operation.
-    void record(const std::string& key, SteadyTime now) { history_[key].push_back(now); }
+    // Records an admitted operation. Calls are stamped when they arrive but admitted in the
+    // order their handlers reach the state's lock, so keep each history sorted.
+    void record(const std::string& key, SteadyTime at) {
+        auto& h = history_[key];
+        h.insert(std::upper_bound(h.begin(), h.end(), at), at);
+    }
     void clear() { history_.clear(); }
     bool enabled() const { return !limits_.empty(); }
 
