@@ -35,6 +35,11 @@ RequestHandler::Stored RequestHandler::takeJustRecorded(const std::string& id) {
     return guess;
 }
 
+void RequestHandler::noteRecorded(const std::string& id) {
+    std::lock_guard lock(recordedMu_);
+    recorded_.insert(id);
+}
+
 Outcome RequestHandler::recordDue(const types::AccessRequestV3& req, std::stop_token) {
     if (req.kind() != "access_request" || req.spec().state() != types::PENDING) {
         return Outcome::done();

@@ -162,6 +162,7 @@ absl::Status RequestHandler::onPending(const types::AccessRequestV3& req, std::s
     if (!claimed.ok()) {
         return claimed.status();
     }
+    noteRecorded(id);  // plugin data exists now, whoever wrote it
     if (claimed->has_value()) {
         if ((*claimed)->recipients.empty() && (*claimed)->messages.empty()) {
             common::logWarn("no recipients for access request", {{"request", id}});

@@ -192,6 +192,9 @@ private:
     // its guess of what is stored (saving a read and a failed write).
     std::map<std::string, teleport::PluginDataMap> justRecorded_ ABSL_GUARDED_BY(recordedMu_);
     Stored takeJustRecorded(const std::string& id);
+    // The delivery lane found or wrote the request's plugin data first (it usually does in a
+    // burst): the Teleport lane then has nothing left to record and asks Auth nothing.
+    void noteRecorded(const std::string& id);
 };
 
 }  // namespace tmsteams::plugin

@@ -12,11 +12,13 @@ public:
     fakeauth::RequestStore store{nullptr, nullptr};
     std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
     int updates = 0;
+    int reads = 0;  // getPluginData calls
     int failUpdates = 0;  // the next N updates fail as if Teleport were unreachable
 
     absl::StatusOr<proto::PingResponse> ping() override { return proto::PingResponse(); }
     std::unique_ptr<teleport::WatchStream> watchAccessRequests(bool) override { return nullptr; }
     absl::StatusOr<std::optional<teleport::PluginDataMap>> getPluginData(const std::string& id) override {
+        ++reads;
         types::PluginDataFilter f;
         f.set_kind("access_request");
         f.set_resource(id);
