@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -99,6 +100,19 @@ ProcStats procStats(pid_t pid) {
     double ticks = double(sysconf(_SC_CLK_TCK));
     s.cpuSeconds = (std::stod(f[11]) + std::stod(f[12])) / ticks;
     return s;
+}
+
+double threadsCpuNs(pid_t pid) {
+    double total = 0;
+    std::error_code ec;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+        std::ifstream in(task.path() / "schedstat");
+        double ns = 0;
+        if (in >> ns) {
+            total += ns;
+        }
+    }
+    return total;
 }
 
 Deployment::Deployment(const Config& c) : cfg_(c) {

@@ -206,10 +206,10 @@ void resources(const Options& o) {
         figure("S4 proportional memory (PSS) after start", "MiB", 20).runs.push_back(double(mem.pssKb) / 1024.0);
         // What the daemon spends doing nothing (timers, gRPC's pollers, the watch): every second
         // of a paced burst pays it, so it is part of the burst's CPU per card.
-        const double idle0 = procStats(d.daemonPid()).cpuSeconds;
+        const double idle0 = threadsCpuNs(d.daemonPid());
         std::this_thread::sleep_for(o.quick ? 1s : 5s);
-        const double idleCpu = procStats(d.daemonPid()).cpuSeconds - idle0;
-        figure("S4 CPU while idle", "ms/s", 1).runs.push_back(1000.0 * idleCpu / (o.quick ? 1.0 : 5.0));
+        const double idleNs = threadsCpuNs(d.daemonPid()) - idle0;
+        figure("S4 CPU while idle", "ms/s", 1).runs.push_back(idleNs / 1e6 / (o.quick ? 1.0 : 5.0));
         if (std::getenv("BENCH_MEMORY_MAP")) {
             printMemoryMap(d.daemonPid());
         }
