@@ -172,6 +172,14 @@ Deployment::Deployment(const Config& c) : cfg_(c) {
     stub_ = proto::AuthService::NewStub(teleport::makeAuthChannel(auth_->addr(), *creds));
 }
 
+std::unique_ptr<teleport::GrpcAuthClient> Deployment::pluginClient() {
+    auto creds = teleport::loadIdentityFile(auth_->identity("teleport-msteams"));
+    if (!creds.ok()) {
+        throw std::runtime_error("identity: " + std::string(creds.status().message()));
+    }
+    return std::make_unique<teleport::GrpcAuthClient>(auth_->addr(), *creds, "msteams");
+}
+
 Deployment::~Deployment() {
     if (daemon_) {
         daemon_->signal(SIGTERM);
@@ -321,6 +329,28 @@ double Deployment::metric(const std::string& series) {
         }
     }
     return NAN;
+}
+
+std::map<std::string, double> Deployment::authCalls() {
+    static const char* const kinds[] = {"ping",
+                                        "watch",
+                                        "get_plugin_data",
+                                        "list_plugin_data",
+                                        "update_plugin_data",
+                                        "list_access_requests",
+                                        "get_access_request",
+                                        "list_users",
+                                        "get_user",
+                                        "submit_review",
+                                        "list_access_monitoring_rules",
+                                        "list_resources",
+                                        "get_role"};
+    std::map<std::string, double> calls;
+    for (const char* kind : kinds) {
+        double v = metric(std::string("teleport_msteams_auth_calls_total{call=\"") + kind + "\"}");
+        calls[kind] = std::isnan(v) ? 0 : v;
+    }
+    return calls;
 }
 
 double percentile(std::vector<double> v, double p) {

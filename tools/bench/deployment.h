@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -15,6 +16,7 @@
 #include "authservice.grpc.pb.h"
 #include "support/fake_auth_handle.h"
 #include "support/fake_graph_handle.h"
+#include "teleport/grpc_auth_client.h"
 
 namespace tmsteams::bench {
 
@@ -27,7 +29,7 @@ using Clock = std::chrono::steady_clock;
 struct Options {
     int latencyMs = 50;
     int runs = 3;
-    std::set<int> scenarios = {1, 2, 3, 4, 5, 6, 7};
+    std::set<int> scenarios = {1, 2, 3, 4, 5, 6, 7, 8};
     std::string json = "bench-results.json";
     bool quick = false;  // one small iteration of everything: proves the tool works
 };
@@ -82,6 +84,8 @@ public:
     uint64_t throttled();
     pid_t daemonPid() { return daemon_->pid(); }
     FakeAuth& auth() { return *auth_; }
+    // The daemon's own Auth client, as the plugin identity (for measuring one call's cost).
+    std::unique_ptr<teleport::GrpcAuthClient> pluginClient();
     FakeGraph& graph() { return *graph_; }
     std::string statusUrl() const { return "http://127.0.0.1:" + std::to_string(statusPort_); }
     std::string botEndpoint() const { return "https://127.0.0.1:" + std::to_string(reviewPort_) + "/api/messages"; }
@@ -89,6 +93,8 @@ public:
     // A value from the daemon's /metrics (the first sample of `series`, e.g.
     // teleport_msteams_watching or name{label="x"}); NaN when absent.
     double metric(const std::string& series);
+    // The daemon's calls to Auth so far, by kind (get_plugin_data, update_plugin_data, ...).
+    std::map<std::string, double> authCalls();
 
 private:
     Config cfg_;
@@ -127,5 +133,6 @@ void resources(const Options& o);          // S4
 void stalledLookup(const Options& o);      // S5
 void reconnect(const Options& o);          // S6
 void slowClients(const Options& o);        // S7
+void callCost(const Options& o);           // S8
 
 }  // namespace tmsteams::bench

@@ -41,15 +41,10 @@ int portOf(const std::string& url) {
     return std::stoi(url.substr(colon + 1));
 }
 
-const char* AuthCalls[] = {"ping", "watch", "get_plugin_data", "list_plugin_data", "update_plugin_data",
-                           "list_access_requests", "get_access_request", "list_users", "get_user", "submit_review",
-                           "list_access_monitoring_rules", "list_resources", "get_role"};
-
 double authCalls(Deployment& d) {
     double n = 0;
-    for (const char* call : AuthCalls) {
-        double v = d.metric(std::string("teleport_msteams_auth_calls_total{call=\"") + call + "\"}");
-        n += std::isnan(v) ? 0 : v;
+    for (const auto& [kind, calls] : d.authCalls()) {
+        n += calls;
     }
     return n;
 }
