@@ -157,11 +157,11 @@ void handleBot(Exchange& ex, FakeState& state) {
     }
     auto o = newObject();
     if (isPost) {
-        o->set("id", state.addActivity(convId, ex.body));
+        o->set("id", state.addActivity(convId, ex.body, ex.answeredMs));
         ex.json(201, o);
         return;
     }
-    if (!state.updateActivity(convId, s[5], ex.body)) {
+    if (!state.updateActivity(convId, s[5], ex.body, ex.answeredMs)) {
         botError(ex, 404, "ActivityNotFound", "The activity " + s[5] + " was not found in this conversation.");
         return;
     }

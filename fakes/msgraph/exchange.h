@@ -19,6 +19,9 @@ struct Exchange {
     std::map<std::string, std::string> headers;  // lower-cased names
     std::string body;
     std::chrono::steady_clock::time_point received;  // when the whole request had arrived
+    // Wall-clock ms when the simulated service takes the call: arrival plus the route's latency.
+    // A posted card's receivedMs, so it never includes waits for this fake's own lock.
+    int64_t answeredMs = 0;
 
     int status = 200;
     std::string contentType = "application/json; charset=utf-8";

@@ -152,23 +152,23 @@ const ConversationRecord* FakeState::findConversation(const std::string& id) con
     return it == conversations_.end() ? nullptr : &it->second;
 }
 
-std::string FakeState::addActivity(const std::string& conversationId, const std::string& json) {
+std::string FakeState::addActivity(const std::string& conversationId, const std::string& json, int64_t atMs) {
     // Teams activity ids look like millisecond timestamps; keep them unique.
     std::string id = std::to_string(nowMs() * 1000 + static_cast<int64_t>(nextActivity_++ % 1000));
-    ActivityRecord rec{id, conversationId, ++seq_, {{nowMs(), "POST", json}}};
+    ActivityRecord rec{id, conversationId, ++seq_, {{atMs, "POST", json}}};
     activities_[id] = rec;
     conversations_[conversationId].activityIds.push_back(id);
     return id;
 }
 
 bool FakeState::updateActivity(const std::string& conversationId, const std::string& activityId,
-                               const std::string& json) {
+                               const std::string& json, int64_t atMs) {
     auto it = activities_.find(activityId);
     if (it == activities_.end() || it->second.conversationId != conversationId) {
         return false;
     }
     it->second.seq = ++seq_;
-    it->second.history.push_back({nowMs(), "PUT", json});
+    it->second.history.push_back({atMs, "PUT", json});
     return true;
 }
 

@@ -102,9 +102,10 @@ public:
     ConversationRecord& conversation(const std::string& id, const std::string& kind,
                                      const std::string& name, const std::string& ownerId);
     const ConversationRecord* findConversation(const std::string& id) const;
-    std::string addActivity(const std::string& conversationId, const std::string& json);
+    // `atMs`: when Teams took the call (Exchange::answeredMs), kept as the version's receivedMs.
+    std::string addActivity(const std::string& conversationId, const std::string& json, int64_t atMs);
     bool updateActivity(const std::string& conversationId, const std::string& activityId,
-                        const std::string& json);
+                        const std::string& json, int64_t atMs);
     std::vector<ConversationRecord> conversations() const;
     std::vector<ActivityRecord> activities(const std::string& conversationId, uint64_t sinceSeq) const;
     uint64_t version() const { return seq_; }

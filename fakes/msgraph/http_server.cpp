@@ -77,6 +77,9 @@ public:
         }
         Poco::StreamCopier::copyToString(req.stream(), ex.body);
         ex.received = std::chrono::steady_clock::now();
+        const int64_t arrivedMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count();
         ex.routeKey = classifyRoute(ex);
         const bool ours = ex.routeKey == "control" || ex.routeKey == "view" || ex.routeKey == "invoke" ||
                           ex.routeKey == "botauth";
@@ -90,6 +93,7 @@ public:
                 latency = state_.latencyFor(ex.routeKey);
             }
         }
+        ex.answeredMs = arrivedMs + latency.count();
         if (latency.count() > 0) {
             std::this_thread::sleep_for(latency);
         }
