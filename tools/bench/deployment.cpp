@@ -378,7 +378,7 @@ int64_t waitCards(Deployment& d, const std::string& id, size_t count, std::chron
             throw std::runtime_error("request " + id + ": " + std::to_string(cs.size()) + " of " +
                                      std::to_string(count) + " cards within the limit");
         }
-        std::this_thread::sleep_for(2ms);
+        std::this_thread::sleep_for(10ms);
     }
 }
 
