@@ -162,10 +162,10 @@ void burst(const Options& o) {
         }
         Deployment d(c);
         d.startDaemon();
+        const auto auth0 = d.authCalls();
         auto cpu0 = procStats(d.daemonPid()).cpuSeconds;
         uint64_t calls0 = d.totalCalls();
         uint64_t throttled0 = d.throttled();
-        const auto auth0 = d.authCalls();
         auto t0 = nowMs();
         std::vector<std::thread> creators;
         for (int w = 0; w < 8; ++w) {
