@@ -93,7 +93,8 @@ public:
     // A value from the daemon's /metrics (the first sample of `series`, e.g.
     // teleport_msteams_watching or name{label="x"}); NaN when absent.
     double metric(const std::string& series);
-    // The daemon's calls to Auth so far, by kind (get_plugin_data, update_plugin_data, ...).
+    // The daemon's calls to Auth so far, by kind (get_plugin_data, update_plugin_data, ...), as
+    // its /metrics exports them.
     std::map<std::string, double> authCalls();
 
 private:

@@ -79,7 +79,8 @@ std::string authCallsPerRequest(const std::map<std::string, double>& before,
                                 const std::map<std::string, double>& after, int requests) {
     std::ostringstream out;
     for (const auto& [kind, n] : after) {
-        const double each = (n - before.at(kind)) / requests;
+        const auto was = before.find(kind);  // a kind first counted in between started at 0
+        const double each = (n - (was == before.end() ? 0.0 : was->second)) / requests;
         if (each >= 0.01) {
             out << " " << kind << " " << std::round(each * 100) / 100;
         }
