@@ -7,6 +7,7 @@
 #include <exception>
 #include <functional>
 #include <iostream>
+#include <latch>
 #include <mutex>
 #include <thread>
 
@@ -24,31 +25,52 @@ double cpuMs(int who) {
     return double(r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1e3 + double(r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e3;
 }
 
-// Runs `call(worker, i)` `calls` times over `threads` threads; returns CPU ms per call. With
-// `callersOnly`, only the calling threads' CPU counts (libcurl works in the caller's thread,
-// and the bench's idle gRPC threads would otherwise add to slow calls); otherwise the whole
+// Runs `call(worker, i)` `calls` times over `threads` threads; returns CPU ms per call. Each
+// worker first makes one call outside the window, so the window holds no connection set-up (a
+// TLS handshake per new libcurl handle) that a long-running daemon has long since paid. With
+// `callersOnly`, only the calling threads' CPU counts (libcurl works in the caller's thread, and
+// the bench's idle gRPC threads would otherwise add to slow calls); otherwise the whole
 // process's (gRPC finishes calls on its own threads too).
 double cpuPerCall(int calls, int threads, bool callersOnly, const std::function<void(int worker, int i)>& call) {
     std::vector<std::thread> workers;
     std::mutex mu;
     double callers = 0;
     std::exception_ptr failure;
-    const double process0 = cpuMs(RUSAGE_SELF);
+    std::latch warmed(threads);
+    std::latch go(1);
+    const auto noteFailure = [&] {
+        std::lock_guard lock(mu);
+        failure = std::current_exception();
+    };
     for (int w = 0; w < threads; ++w) {
         workers.emplace_back([&, w] {
+            bool warm = true;
+            try {
+                call(w, w);
+            } catch (...) {
+                noteFailure();
+                warm = false;
+            }
+            warmed.count_down();
+            go.wait();
+            if (!warm) {
+                return;
+            }
             const double own0 = cpuMs(RUSAGE_THREAD);
             try {
                 for (int i = w; i < calls; i += threads) {
                     call(w, i);
                 }
             } catch (...) {
-                std::lock_guard lock(mu);
-                failure = std::current_exception();
+                noteFailure();
             }
             std::lock_guard lock(mu);
             callers += cpuMs(RUSAGE_THREAD) - own0;
         });
     }
+    warmed.wait();
+    const double process0 = cpuMs(RUSAGE_SELF);
+    go.count_down();
     for (auto& t : workers) {
         t.join();
     }
