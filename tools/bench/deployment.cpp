@@ -336,12 +336,20 @@ std::map<std::string, double> Deployment::authCalls() {
     // The kinds are whatever the daemon exports, so this list never drifts from daemon_metrics.
     std::map<std::string, double> calls;
     const std::string prefix = "teleport_msteams_auth_calls_total{call=\"";
-    std::istringstream in(testsupport::httpGet(statusUrl() + "/metrics").body);
+    const auto scrape = testsupport::httpGet(statusUrl() + "/metrics");
+    if (scrape.status != 200) {
+        // An empty map would read as "no Auth calls" and pass S6's limit.
+        throw std::runtime_error("/metrics answered " + std::to_string(scrape.status));
+    }
+    std::istringstream in(scrape.body);
     for (std::string line; std::getline(in, line);) {
         const auto end = line.find("\"} ");
         if (line.rfind(prefix, 0) == 0 && end != std::string::npos) {
             calls[line.substr(prefix.size(), end - prefix.size())] = std::stod(line.substr(end + 3));
         }
+    }
+    if (calls.empty()) {
+        throw std::runtime_error("/metrics has no teleport_msteams_auth_calls_total series");
     }
     return calls;
 }
